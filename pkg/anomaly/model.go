@@ -1,0 +1,222 @@
+package anomaly
+
+import (
+	"math"
+	"time"
+)
+
+// Tuning constants of the default band model. They are deliberately few and shared by every
+// series: the model must work on data nobody tuned it for.
+const (
+	levelRate  = 0.05 // weight of a new residual in the level (half-life ≈ 14 points)
+	seasonRate = 0.10 // weight of a new residual in the seasonal bucket(s) it falls in
+	spreadRate = 0.01 // weight of a new absolute residual in the spread (half-life ≈ 69 points)
+	clipSD     = 3.0  // residuals are clipped here before updating state, so outliers barely move it
+	warmup     = 30   // points before the model starts judging
+	// madToSD converts a mean absolute deviation to a standard deviation (Gaussian noise).
+	madToSD = 1.2533141373155001
+	// seasonBuckets is the resolution of the seasonal profile (5 minutes for a daily period).
+	seasonBuckets = 288
+)
+
+// Point is the model's judgement of one observation.
+type Point struct {
+	Baseline float64 // expected value
+	Lower    float64 // lower edge of the band of normal variation (NaN while warming up)
+	Upper    float64 // upper edge
+	// Score is the distance from the baseline in band half-widths: above 1 is outside the band.
+	// NaN for gaps, 0 while warming up.
+	Score   float64
+	Anomaly int8 // 1 above the band, -1 below, 0 inside or not judged
+}
+
+// Model is a streaming, causal band model: a robust level, an optional seasonal profile and a
+// robust spread, each updated after the point has been judged. Copy a model with Clone to
+// keep its state (the plugin caches it so a refresh only feeds the new points).
+type Model struct {
+	width     float64
+	n         int     // observations seen (gaps excluded)
+	level     float64 // deseasonalised level
+	mad       float64 // exponentially weighted mean absolute residual
+	period    int64   // seasonal period in ms; 0 while none is modelled
+	bucketDur int64
+	season    []float64 // seasonal offset per bucket, len seasonBuckets once period > 0
+	finder    *periodFinder
+	want      int64 // fixed period the user asked for, 0 for auto or none
+}
+
+// NewModel returns a model with no history.
+func NewModel(cfg Config) *Model {
+	m := &Model{width: cfg.Width(), want: cfg.Seasonality.period()}
+	if cfg.Seasonality != SeasonalityNone {
+		m.finder = newPeriodFinder()
+	}
+	return m
+}
+
+// Clone returns an independent copy of the model's state.
+func (m *Model) Clone() *Model {
+	c := *m
+	c.season = append([]float64(nil), m.season...)
+	if m.finder != nil {
+		c.finder = m.finder.clone()
+	}
+	return &c
+}
+
+// Period is the seasonal period being modelled, 0 when none is.
+func (m *Model) Period() time.Duration { return time.Duration(m.period) * time.Millisecond }
+
+// Seen is the number of observations the model has learned from.
+func (m *Model) Seen() int { return m.n }
+
+// SizeBytes approximates the memory the model holds, for cache accounting.
+func (m *Model) SizeBytes() int {
+	size := 128 + 8*len(m.season)
+	if m.finder != nil {
+		size += m.finder.sizeBytes()
+	}
+	return size
+}
+
+// Update judges the observation v at time t (Unix ms) against the model, then learns from it.
+// Times must increase; a NaN v is a gap: it is judged as nothing and teaches nothing.
+func (m *Model) Update(t int64, v float64) Point {
+	base := m.level
+	var i0, i1 int
+	var w float64
+	if m.period > 0 {
+		i0, i1, w = m.phase(t)
+		base += m.season[i0]*(1-w) + m.season[i1]*w
+	}
+	sd := m.sd(base)
+	half := m.width * sd
+	p := Point{Baseline: base, Lower: base - half, Upper: base + half, Score: math.NaN()}
+	if m.n < warmup {
+		p.Lower, p.Upper = math.NaN(), math.NaN()
+	}
+	if v != v { // gap
+		if m.n == 0 {
+			p.Baseline = math.NaN()
+		}
+		return p
+	}
+	r := v - base
+	p.Score = 0
+	if m.n >= warmup {
+		p.Score = math.Abs(r) / half
+		if p.Score > 1 {
+			p.Anomaly = 1
+			if r < 0 {
+				p.Anomaly = -1
+			}
+		}
+	}
+	m.learn(t, v, r, sd, i0, i1, w)
+	return p
+}
+
+// sd is the robust standard deviation of residuals, floored so a perfectly flat series still
+// has a (tiny) band and finite scores.
+func (m *Model) sd(base float64) float64 {
+	sd := madToSD * m.mad
+	floor := 1e-9 * (math.Abs(base) + 1)
+	if sd < floor {
+		return floor
+	}
+	return sd
+}
+
+func (m *Model) learn(t int64, v, r, sd float64, i0, i1 int, w float64) {
+	m.n++
+	// During warm-up the rates are 1/n, i.e. plain running means, so early estimates are
+	// not dominated by the first point.
+	inv := 1 / float64(m.n)
+	a, b := max(levelRate, inv), max(spreadRate, inv)
+	e, dev := r, math.Abs(r)
+	if m.n > warmup {
+		lim := clipSD * sd
+		e = max(-lim, min(lim, r))
+		dev = min(dev, lim)
+	}
+	if m.n == 1 {
+		m.level = v
+	} else {
+		m.level += a * e
+	}
+	m.mad += b * (dev - m.mad)
+	if m.period > 0 {
+		m.season[i0] += seasonRate * (1 - w) * e
+		m.season[i1] += seasonRate * w * e
+	}
+	if m.finder != nil && m.finder.add(t, v) {
+		m.reconsiderPeriod(t)
+	}
+}
+
+// phase locates t in the seasonal profile: the two neighbouring buckets and the weight of the
+// second, so the baseline is interpolated rather than stepped.
+func (m *Model) phase(t int64) (i0, i1 int, w float64) {
+	ph := t % m.period
+	if ph < 0 {
+		ph += m.period
+	}
+	u := float64(ph)/float64(m.bucketDur) - 0.5
+	if u < 0 {
+		u += seasonBuckets
+	}
+	i0 = int(u)
+	w = u - float64(i0)
+	if i0 >= seasonBuckets {
+		i0 -= seasonBuckets
+	}
+	i1 = i0 + 1
+	if i1 == seasonBuckets {
+		i1 = 0
+	}
+	return i0, i1, w
+}
+
+// reconsiderPeriod runs when the period finder has a new day of history.
+func (m *Model) reconsiderPeriod(t int64) {
+	f := m.finder
+	var p int64
+	if m.want > 0 {
+		// The user chose the period; start modelling it once a full cycle can seed the profile.
+		if f.span() >= m.want {
+			p = m.want
+		}
+	} else {
+		p = f.detect()
+	}
+	if p > m.period {
+		m.startSeason(p, t)
+	}
+	if m.period == week || (m.want > 0 && m.period == m.want) || f.span() >= maxFinderSpan {
+		m.finder = nil // nothing left to learn about the period: stop paying for it
+	}
+}
+
+// startSeason switches the model to period p, seeding the profile from the coarse history so
+// the first cycle is not spent learning it, and keeping the baseline continuous at t.
+func (m *Model) startSeason(p, t int64) {
+	profile := m.finder.profile(p)
+	m.period = p
+	m.bucketDur = p / seasonBuckets
+	if m.season == nil {
+		m.season = make([]float64, seasonBuckets)
+	}
+	nb := len(profile)
+	for j := range m.season {
+		// Centre of bucket j, in profile-bin coordinates, interpolated circularly.
+		u := (float64(j)+0.5)*float64(m.bucketDur)/float64(binDur) - 0.5
+		if u < 0 {
+			u += float64(nb)
+		}
+		k := int(u) % nb
+		w := u - math.Floor(u)
+		m.season[j] = profile[k]*(1-w) + profile[(k+1)%nb]*w
+	}
+	i0, i1, w := m.phase(t)
+	m.level -= m.season[i0]*(1-w) + m.season[i1]*w
+}

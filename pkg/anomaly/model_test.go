@@ -1,0 +1,234 @@
+package anomaly
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/foresight-aiops/foresight/pkg/series"
+)
+
+const minute = int64(time.Minute / time.Millisecond)
+
+// synth builds n points at step ms from t0 with value f(t) plus Gaussian noise of sd.
+func synth(n int, step int64, sd float64, seed uint64, f func(t int64) float64) series.Series {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	s := series.Series{Times: make([]int64, n), Values: make([]float64, n)}
+	t0 := int64(1_700_000_000_000) / step * step
+	for i := range n {
+		t := t0 + int64(i)*step
+		s.Times[i] = t
+		s.Values[i] = f(t) + sd*rng.NormFloat64()
+	}
+	return s
+}
+
+func dailySine(t int64) float64 {
+	return 100 + 40*math.Sin(2*math.Pi*float64(t%day)/float64(day))
+}
+
+func weekdayPattern(t int64) float64 {
+	v := dailySine(t)
+	if d := (t / day) % 7; d == 2 || d == 3 { // two quiet days a week
+		v -= 50
+	}
+	return v
+}
+
+func TestPeriodDetection(t *testing.T) {
+	tests := []struct {
+		name string
+		s    series.Series
+		want time.Duration
+	}{
+		{"white noise", synth(7*1440, minute, 5, 1, func(int64) float64 { return 10 }), 0},
+		{"daily sine", synth(7*1440, minute, 5, 2, dailySine), 24 * time.Hour},
+		{"daily sine at 5 minutes", synth(7*288, 5*minute, 5, 3, dailySine), 24 * time.Hour},
+		{"weekly pattern", synth(21*288, 5*minute, 3, 4, weekdayPattern), 7 * 24 * time.Hour},
+		{"random walk", randomWalk(7*1440, 5), 0},
+		{"too short for a day", synth(1440, minute, 5, 6, dailySine), 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, m, err := Detect(tc.s, DefaultConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.Period(); got != tc.want {
+				t.Errorf("period = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func randomWalk(n int, seed uint64) series.Series {
+	s := synth(n, minute, 1, seed, func(int64) float64 { return 0 })
+	for i := 1; i < n; i++ {
+		s.Values[i] += s.Values[i-1]
+	}
+	return s
+}
+
+func TestFixedSeasonalityIsHonoured(t *testing.T) {
+	s := synth(3*1440, minute, 5, 7, func(int64) float64 { return 10 })
+	_, m, _ := Detect(s, Config{Seasonality: SeasonalityWeekly, Sensitivity: 0.5})
+	if m.Period() != 0 {
+		t.Errorf("weekly with 3 days of data: period = %v, want 0 until a full week is seen", m.Period())
+	}
+	_, m, _ = Detect(s, Config{Seasonality: SeasonalityDaily, Sensitivity: 0.5})
+	if m.Period() != 24*time.Hour {
+		t.Errorf("daily: period = %v, want 24h", m.Period())
+	}
+	_, m, _ = Detect(synth(7*1440, minute, 5, 8, dailySine), Config{Seasonality: SeasonalityNone, Sensitivity: 0.5})
+	if m.Period() != 0 {
+		t.Errorf("none: period = %v, want 0", m.Period())
+	}
+}
+
+// TestFlagsInjectedFaults checks the behaviour users see: on a noisy daily cycle, injected
+// spikes and a level shift are flagged while ordinary points stay inside the band.
+func TestFlagsInjectedFaults(t *testing.T) {
+	s := synth(8*1440, minute, 2, 9, dailySine)
+	spikeAt := 7*1440 + 100
+	shiftAt := 7*1440 + 600
+	for i := spikeAt; i < spikeAt+3; i++ {
+		s.Values[i] += 60
+	}
+	for i := shiftAt; i < len(s.Values); i++ {
+		s.Values[i] += 50
+	}
+	r, m, err := Detect(s, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Period() != 24*time.Hour {
+		t.Fatalf("period = %v, want 24h", m.Period())
+	}
+	for i := spikeAt; i < spikeAt+3; i++ {
+		if r.Anomaly[i] != 1 {
+			t.Errorf("spike point %d not flagged (score %.2f)", i, r.Score[i])
+		}
+	}
+	for i := shiftAt; i < shiftAt+10; i++ {
+		if r.Anomaly[i] != 1 {
+			t.Errorf("level-shift point %d not flagged (score %.2f)", i, r.Score[i])
+		}
+	}
+	// Normal points after the model has settled (day 3 onwards, away from the faults).
+	var outside, total int
+	for i := 3 * 1440; i < spikeAt; i++ {
+		total++
+		if r.Anomaly[i] != 0 {
+			outside++
+		}
+	}
+	if frac := float64(outside) / float64(total); frac > 0.001 {
+		t.Errorf("%d of %d normal points outside the band (%.4f), want at most 0.1%%", outside, total, frac)
+	}
+}
+
+// TestCausal: the judgement of a point never changes when later points are added.
+func TestCausal(t *testing.T) {
+	s := synth(5*1440, minute, 3, 10, dailySine)
+	full, _, _ := Detect(s, DefaultConfig())
+	for _, cut := range []int{31, 1440, 2*1440 + 7, 4 * 1440} {
+		part, _, _ := Detect(series.Series{Times: s.Times[:cut], Values: s.Values[:cut]}, DefaultConfig())
+		for i := range cut {
+			if !same(part.Baseline[i], full.Baseline[i]) || !same(part.Upper[i], full.Upper[i]) || part.Anomaly[i] != full.Anomaly[i] {
+				t.Fatalf("cut %d: point %d differs: %v vs %v", cut, i, part.Baseline[i], full.Baseline[i])
+			}
+		}
+	}
+}
+
+// TestCloneContinues: a cached model continued on new points gives exactly what one run does.
+func TestCloneContinues(t *testing.T) {
+	s := synth(4*1440, minute, 3, 11, dailySine)
+	full, _, _ := Detect(s, DefaultConfig())
+	cut := 3*1440 + 17
+	_, m, _ := Detect(series.Series{Times: s.Times[:cut], Values: s.Values[:cut]}, DefaultConfig())
+	snapshot := m.Clone()
+	var rest Result
+	m.Run(s.Times[cut:], s.Values[cut:], &rest)
+	var again Result
+	snapshot.Run(s.Times[cut:], s.Values[cut:], &again)
+	for i := range rest.Len() {
+		if !same(rest.Baseline[i], full.Baseline[cut+i]) || !same(again.Score[i], full.Score[cut+i]) {
+			t.Fatalf("point %d: continued %v / clone %v, one run %v", cut+i, rest.Baseline[i], again.Score[i], full.Baseline[cut+i])
+		}
+	}
+}
+
+func TestGaps(t *testing.T) {
+	s := synth(200, minute, 1, 12, func(int64) float64 { return 5 })
+	s.Values[0] = math.NaN()
+	s.Values[100] = math.NaN()
+	r, m, err := Detect(s, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(r.Score[100]) || r.Anomaly[100] != 0 {
+		t.Errorf("gap judged: score %v anomaly %d", r.Score[100], r.Anomaly[100])
+	}
+	if m.Seen() != 198 {
+		t.Errorf("seen %d points, want 198", m.Seen())
+	}
+	if math.IsNaN(r.Baseline[101]) || math.IsNaN(r.Upper[150]) {
+		t.Errorf("band lost after a gap")
+	}
+}
+
+func TestFlatSeriesHasFiniteScores(t *testing.T) {
+	s := synth(100, minute, 0, 13, func(int64) float64 { return 1 })
+	s.Values[80] = 0
+	r, _, _ := Detect(s, DefaultConfig())
+	if math.IsInf(r.Score[80], 0) || r.Anomaly[80] != -1 {
+		t.Errorf("drop on a flat series: score %v anomaly %d, want finite and -1", r.Score[80], r.Anomaly[80])
+	}
+	if r.Anomaly[79] != 0 {
+		t.Errorf("unchanged flat point flagged")
+	}
+}
+
+// TestSensitivity: one setting moves band width and flags together; a flag is exactly a
+// point outside the band.
+func TestSensitivity(t *testing.T) {
+	s := synth(3*1440, minute, 3, 14, dailySine)
+	var prevWidth float64 = math.Inf(1)
+	prevFlags := -1
+	for _, sens := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		r, _, err := Detect(s, Config{Seasonality: SeasonalityAuto, Sensitivity: sens})
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags := 0
+		for i := warmup; i < r.Len(); i++ {
+			outside := s.Values[i] > r.Upper[i] || s.Values[i] < r.Lower[i]
+			if outside != (r.Anomaly[i] != 0) {
+				t.Fatalf("sensitivity %v point %d: outside=%v anomaly=%d", sens, i, outside, r.Anomaly[i])
+			}
+			if r.Anomaly[i] != 0 {
+				flags++
+			}
+		}
+		width := r.Upper[2000] - r.Lower[2000]
+		if width >= prevWidth || flags < prevFlags {
+			t.Errorf("sensitivity %v: width %.2f flags %d; want narrower and at least as many as %.2f / %d", sens, width, flags, prevWidth, prevFlags)
+		}
+		prevWidth, prevFlags = width, flags
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, c := range []Config{{Seasonality: "hourly", Sensitivity: 0.5}, {Seasonality: "auto", Sensitivity: 1.5}, {Seasonality: "auto", Sensitivity: math.NaN()}} {
+		if c.Validate() == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+	if _, _, err := Detect(series.Series{Times: []int64{2, 1}, Values: []float64{1, 1}}, DefaultConfig()); err == nil {
+		t.Error("unordered timestamps accepted")
+	}
+}
+
+func same(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
