@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/foresight-aiops/foresight/pkg/promtest"
+	"github.com/foresight-aiops/foresight/pkg/synthetic"
+)
+
+func anomalyQuery(refID, expr string, from, to time.Time) backend.DataQuery {
+	raw, _ := json.Marshal(map[string]any{"refId": refID, "kind": "anomaly", "expr": expr, "trainingWindow": "7d"})
+	return backend.DataQuery{RefID: refID, JSON: raw, TimeRange: backend.TimeRange{From: from, To: to}, Interval: time.Minute, MaxDataPoints: 1000}
+}
+
+// TestPluginAgainstRealPrometheus drives the built plugin through Grafana's protocol against
+// a real Prometheus: health, bands that flag the injected faults and hold the normal points,
+// the cache on refresh, the alerting shape, and errors.
+func TestPluginAgainstRealPrometheus(t *testing.T) {
+	d := startDemo(t)
+	p := startPlugin(t)
+	pc := pluginContext(map[string]any{"prometheusUrl": d.prom.URL})
+
+	t.Run("health", func(t *testing.T) {
+		h := p.checkHealth(t, pc)
+		if h.Status != backend.HealthStatusOk || !strings.Contains(h.Message, "Prometheus: OK, version 2.") {
+			t.Errorf("health = %v %q", h.Status, h.Message)
+		}
+		port, _ := promtest.FreePort()
+		for _, tc := range []struct{ url, want string }{
+			{fmt.Sprintf("http://127.0.0.1:%d", port), "Prometheus: unreachable"},
+			{"http://" + d.exporter, "not a Prometheus API"},
+		} {
+			h := p.checkHealth(t, pluginContext(map[string]any{"prometheusUrl": tc.url}))
+			if h.Status != backend.HealthStatusError || !strings.Contains(h.Message, tc.want) {
+				t.Errorf("health of %s = %v %q, want error mentioning %q", tc.url, h.Status, h.Message, tc.want)
+			}
+		}
+	})
+
+	anchor := d.scenario.Anchor
+	from, to := anchor.Add(-6*time.Hour), anchor.Add(-time.Minute)
+	var firstFetched float64
+
+	t.Run("bands", func(t *testing.T) {
+		resp := p.queryData(t, &backend.QueryDataRequest{PluginContext: pc, Queries: []backend.DataQuery{anomalyQuery("A", synthetic.MetricName, from, to)}})
+		r := resp.Responses["A"]
+		if r.Error != nil {
+			t.Fatalf("query error: %v", r.Error)
+		}
+		if len(r.Frames) != 3 {
+			t.Fatalf("%d frames, want one per service (3)", len(r.Frames))
+		}
+		for _, f := range r.Frames {
+			checkBandFrame(t, d.scenario, f)
+		}
+		firstFetched = fetched(t, r.Frames[0])
+		if want := 3.0 * (7*24*60 + 6*60); firstFetched < want*0.99 {
+			t.Errorf("first query fetched %v points, want the whole training window and range (~%v)", firstFetched, want)
+		}
+	})
+
+	t.Run("refresh uses the cache", func(t *testing.T) {
+		resp := p.queryData(t, &backend.QueryDataRequest{PluginContext: pc, Queries: []backend.DataQuery{anomalyQuery("A", synthetic.MetricName, from.Add(time.Minute), to.Add(time.Minute))}})
+		r := resp.Responses["A"]
+		if r.Error != nil {
+			t.Fatal(r.Error)
+		}
+		got := fetched(t, r.Frames[0])
+		if got >= firstFetched/100 {
+			t.Errorf("refresh fetched %v points (first query %v): want only the new ones", got, firstFetched)
+		}
+		if cache := r.Frames[0].Meta.Custom.(map[string]any)["cache"]; cache != "hit" {
+			t.Errorf("cache outcome %v, want hit", cache)
+		}
+	})
+
+	t.Run("alert rule shape", func(t *testing.T) {
+		resp := p.queryData(t, &backend.QueryDataRequest{
+			PluginContext: pc,
+			Headers:       map[string]string{backend.FromAlertHeaderName: "true"},
+			Queries:       []backend.DataQuery{anomalyQuery("A", synthetic.MetricName, from, to)},
+		})
+		r := resp.Responses["A"]
+		if r.Error != nil || len(r.Frames) != 3 {
+			t.Fatalf("error %v, %d frames", r.Error, len(r.Frames))
+		}
+		for _, f := range r.Frames {
+			if len(f.Fields) != 2 || f.Fields[1].Name != "score" || f.Fields[1].Labels["service"] == "" {
+				t.Errorf("alert frame %s: fields %v, want time and a labelled score", f.Name, fieldNames(f))
+			}
+		}
+	})
+
+	t.Run("bad PromQL", func(t *testing.T) {
+		resp := p.queryData(t, &backend.QueryDataRequest{PluginContext: pc, Queries: []backend.DataQuery{anomalyQuery("B", "rate(x[5m]", from, to)}})
+		r := resp.Responses["B"]
+		if r.Error == nil || r.Status != backend.StatusBadRequest || !strings.Contains(r.Error.Error(), "line 1, column") {
+			t.Errorf("bad PromQL answered %v %v", r.Status, r.Error)
+		}
+	})
+}
+
+// checkBandFrame asserts the data-plane shape and the behaviour users see: the injected
+// faults are flagged, the normal points sit inside the band.
+func checkBandFrame(t *testing.T, s synthetic.Scenario, f *data.Frame) {
+	t.Helper()
+	want := []string{"time", "value", "baseline", "lower", "upper", "score", "anomaly", "anomalous_value"}
+	if got := fieldNames(f); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("fields %v, want %v", got, want)
+	}
+	if f.Meta == nil || f.Meta.Type != data.FrameTypeTimeSeriesMulti {
+		t.Errorf("frame type %v, want timeseries-multi", f.Meta)
+	}
+	service := f.Fields[1].Labels["service"]
+	if f.Fields[4].Config == nil || f.Fields[4].Config.Custom["fillBelowTo"] != f.Fields[3].Config.DisplayNameFromDS {
+		t.Errorf("%s: upper does not fill down to lower", service)
+	}
+	var inFault, flaggedFault, normal, flaggedNormal int
+	for i := range f.Rows() {
+		ts := f.Fields[0].At(i).(time.Time)
+		flag := f.Fields[6].At(i).(float64)
+		if s.InFault(service, ts) {
+			// The level shift is a fault from its start on; only its first 10 minutes must be
+			// flagged, after which the band may adapt to the new level.
+			if ts.Sub(s.Anchor.Add(-synthetic.ShiftOffset)) > 10*time.Minute && strings.Contains(service, "payments") {
+				continue
+			}
+			inFault++
+			if flag == 1 {
+				flaggedFault++
+			}
+			continue
+		}
+		if ts.After(s.Anchor.Add(-synthetic.ShiftOffset)) && service == "payments" {
+			continue
+		}
+		normal++
+		v, lo, hi := f.Fields[1].At(i).(float64), f.Fields[3].At(i).(float64), f.Fields[4].At(i).(float64)
+		if flag != 0 || math.IsNaN(lo) || v < lo || v > hi {
+			flaggedNormal++
+		}
+	}
+	if inFault != flaggedFault {
+		t.Errorf("%s: %d of %d injected points flagged", service, flaggedFault, inFault)
+	}
+	if service != "catalog" && inFault == 0 {
+		t.Errorf("%s: no injected point in range", service)
+	}
+	if flaggedNormal > normal/200 {
+		t.Errorf("%s: %d of %d normal points outside the band", service, flaggedNormal, normal)
+	}
+}
+
+func fetched(t *testing.T, f *data.Frame) float64 {
+	t.Helper()
+	for _, st := range f.Meta.Stats {
+		if st.DisplayName == "Points fetched" {
+			return st.Value
+		}
+	}
+	t.Fatalf("frame %s has no Points fetched stat", f.Name)
+	return 0
+}
+
+func fieldNames(f *data.Frame) []string {
+	names := make([]string, len(f.Fields))
+	for i, fl := range f.Fields {
+		names[i] = fl.Name
+	}
+	return names
+}
