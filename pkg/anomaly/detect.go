@@ -52,6 +52,14 @@ func (m *Model) Run(times []int64, values []float64, out *Result) {
 	}
 }
 
+// Learn feeds the points to the model in order without keeping its judgement: the way to
+// train on history nobody will look at.
+func (m *Model) Learn(times []int64, values []float64) {
+	for i, t := range times {
+		m.Update(t, values[i])
+	}
+}
+
 // Detect runs a fresh model over the whole series and returns its judgement of every point
 // together with the model, ready to continue with later points.
 func Detect(s series.Series, cfg Config) (Result, *Model, error) {

@@ -95,10 +95,10 @@ func (m *Model) Update(t int64, v float64) Point {
 	if m.n < warmup {
 		p.Lower, p.Upper = math.NaN(), math.NaN()
 	}
+	if m.n == 0 { // nothing learned yet: no expectation to show
+		p.Baseline = math.NaN()
+	}
 	if v != v { // gap
-		if m.n == 0 {
-			p.Baseline = math.NaN()
-		}
 		return p
 	}
 	r := v - base

@@ -120,8 +120,7 @@ func (e *entry) advance(g grid) {
 		}
 		if at := t.outAt(); t.consumed < at { // training points: learn, keep no output
 			skip := min(upto, at)
-			var discard anomaly.Result
-			t.model.Run(t.hist.Times[t.consumed:skip], t.hist.Values[t.consumed:skip], &discard)
+			t.model.Learn(t.hist.Times[t.consumed:skip], t.hist.Values[t.consumed:skip])
 			t.consumed = skip
 		}
 		t.model.Run(t.hist.Times[t.consumed:upto], t.hist.Values[t.consumed:upto], &t.out)

@@ -23,8 +23,9 @@ const (
 	// MaxPointsPerRequest is Prometheus' limit on the points of one series in one query_range
 	// answer; requests above it fail with "exceeded maximum resolution".
 	MaxPointsPerRequest = 11000
-	// chunkPoints leaves a margin below the limit.
-	chunkPoints = 10000
+	// chunkPoints is the most grid points one request asks for: Prometheus refuses a request
+	// when (end-start)/step exceeds MaxPointsPerRequest, so this many points still pass.
+	chunkPoints = MaxPointsPerRequest
 	// errorBodyLimit bounds what is read of an error answer.
 	errorBodyLimit = 64 << 10
 )
@@ -156,12 +157,16 @@ func stitch(parts []*matrix) *Result {
 	sort.Strings(keys)
 	for _, k := range keys {
 		a := byKey[k]
+		res.Points += a.n
+		if len(a.pieces) == 1 { // the common case: nothing to stitch, nothing to copy
+			res.Series = append(res.Series, *a.pieces[0])
+			continue
+		}
 		out := series.Series{Labels: a.labels, Times: make([]int64, 0, a.n), Values: make([]float64, 0, a.n)}
 		for _, p := range a.pieces {
 			out.Times = append(out.Times, p.Times...)
 			out.Values = append(out.Values, p.Values...)
 		}
-		res.Points += a.n
 		res.Series = append(res.Series, out)
 	}
 	return res
@@ -179,7 +184,7 @@ func (c *Client) queryRangeOnce(ctx context.Context, expr string, r Range) (*mat
 		return nil, err
 	}
 	defer body.Close()
-	return decodeMatrix(body, c.opts.MaxSeries)
+	return decodeMatrix(body, c.opts.MaxSeries, int(r.Points()))
 }
 
 // post sends a form and returns the body of a 2xx answer; any other answer becomes an

@@ -54,7 +54,7 @@ func TestCheckExpr(t *testing.T) {
 func TestRangeChunks(t *testing.T) {
 	r := Range{Start: 1000, End: 1000 + 25000*60, Step: 60}
 	chunks := r.Chunks()
-	if len(chunks) != 3 {
+	if len(chunks) != 3 || chunks[0].Points() != MaxPointsPerRequest {
 		t.Fatalf("%d chunks, want 3", len(chunks))
 	}
 	var total int64
@@ -120,7 +120,7 @@ func TestQueryRangeSplitsAndStitches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int(requests.Load()) != len(r.Chunks()) || res.Requests != 3 {
+	if int(requests.Load()) != len(r.Chunks()) || res.Requests != 2 {
 		t.Errorf("%d requests, want %d", requests.Load(), len(r.Chunks()))
 	}
 	if len(res.Series) != 2 || res.Series[0].Labels["service"] != "a" {
@@ -139,7 +139,7 @@ func TestQueryRangeSplitsAndStitches(t *testing.T) {
 			}
 		}
 	}
-	if res.Points != 2*int(r.Points()) || len(res.Warnings) != 3 {
+	if res.Points != 2*int(r.Points()) || len(res.Warnings) != 2 {
 		t.Errorf("points %d warnings %v", res.Points, res.Warnings)
 	}
 }

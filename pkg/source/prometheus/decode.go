@@ -20,7 +20,11 @@ type matrix struct {
 
 // decodeMatrix reads a query_range answer as it streams in, without holding the body: the
 // values go straight into the series' slices.
-func decodeMatrix(r io.Reader, maxSeries int) (*matrix, error) {
+//
+// pointsHint is the most points a series can have in this answer. Each series' slices are
+// sized from the previous series' length, since the series of one query tend to be alike:
+// that avoids both append's doubling and reserving the maximum for sparse series.
+func decodeMatrix(r io.Reader, maxSeries, pointsHint int) (*matrix, error) {
 	it := jsoniter.Parse(jsoniter.ConfigDefault, r, 32<<10)
 	m := &matrix{}
 	var status, resultType, errType, errMsg string
@@ -44,7 +48,7 @@ func decodeMatrix(r io.Reader, maxSeries int) (*matrix, error) {
 				case "resultType":
 					resultType = it.ReadString()
 				case "result":
-					limitErr = m.readResult(it, maxSeries)
+					limitErr = m.readResult(it, maxSeries, pointsHint)
 					return limitErr == nil
 				default:
 					it.Skip()
@@ -72,14 +76,15 @@ func decodeMatrix(r io.Reader, maxSeries int) (*matrix, error) {
 	return m, nil
 }
 
-func (m *matrix) readResult(it *jsoniter.Iterator, maxSeries int) error {
+func (m *matrix) readResult(it *jsoniter.Iterator, maxSeries, pointsHint int) error {
 	var err error
+	size := min(pointsHint, 1024)
 	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
 		if maxSeries > 0 && len(m.series) == maxSeries {
 			err = &LimitError{What: "series", Got: maxSeries + 1, Limit: maxSeries}
 			return false
 		}
-		s := series.Series{Labels: map[string]string{}}
+		s := series.Series{Labels: map[string]string{}, Times: make([]int64, 0, size), Values: make([]float64, 0, size)}
 		it.ReadObjectCB(func(it *jsoniter.Iterator, field string) bool {
 			switch field {
 			case "metric":
@@ -102,6 +107,7 @@ func (m *matrix) readResult(it *jsoniter.Iterator, maxSeries int) error {
 			return true
 		})
 		m.series = append(m.series, s)
+		size = min(max(len(s.Times), 1), pointsHint)
 		return it.Error == nil
 	})
 	return err

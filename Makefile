@@ -1,0 +1,44 @@
+# The README's two commands: `make run` and `make test`.
+SHELL := /bin/bash
+GO    ?= go
+
+.PHONY: run test deps build build-frontend build-backend test-go test-frontend lint bench clean
+
+## run: install what is missing, build the plugin into dist/ and start the demo
+run: deps build
+	$(GO) run ./pkg/cmd/foresight demo
+
+## test: every test, with the race detector, plus typecheck, lint and the production build
+test: test-go test-frontend build
+
+## deps: Prometheus from Debian's packages and the npm packages, when missing
+deps:
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || \
+		{ echo "installing prometheus (Debian package)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
+	@[ -d node_modules ] || npm ci --no-audit --no-fund
+
+test-go:
+	$(GO) vet ./...
+	@out=$$(gofmt -l pkg Magefile.go); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
+	FORESIGHT_REQUIRE_PROMETHEUS=1 $(GO) test -race -count=1 ./...
+
+test-frontend:
+	npm run typecheck
+	npm run lint
+	npm run test:ci
+
+build: build-frontend build-backend
+
+build-frontend:
+	npm run build
+
+## build-backend: the SDK build for this platform (Magefile's default builds all six)
+build-backend:
+	$(GO) tool mage -v build:linux
+
+## bench: the benchmarks recorded in docs/BENCHMARKS.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./pkg/anomaly/ ./pkg/e2e/
+
+clean:
+	rm -rf dist coverage
