@@ -20,6 +20,7 @@ type command struct {
 // commands is the table of subcommands, in the order the usage text lists them.
 var commands = []command{
 	{"detect", "flag anomalies in a CSV series; write its bands as CSV, optionally a PNG", runDetect},
+	{"demo", "run a demo Prometheus with injected faults and print the anomalies Foresight flags", runDemo},
 }
 
 // Exit statuses: 1 when the work failed, 2 when the command line was wrong (as flag does).
