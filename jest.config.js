@@ -1,0 +1,17 @@
+// force timezone to UTC to allow tests to work regardless of local timezone
+// generally used by snapshots, but can affect specific tests
+process.env.TZ = 'UTC';
+
+// Jest configuration provided by Grafana scaffolding
+const base = require('./.config/jest.config');
+
+const swcTransform = base.transform['^.+\\.(t|j)sx?$'];
+
+module.exports = {
+  ...base,
+  transform: {
+    ...base.transform,
+    // Some ESM-only dependencies of @grafana/data (d3-color 3.1.1) ship .mjs files only.
+    '^.+\\.mjs$': swcTransform,
+  },
+};

@@ -1,0 +1,115 @@
+import { DataSourceJsonData } from '@grafana/data';
+import { DataQuery } from '@grafana/schema';
+
+/**
+ * Query kinds the backend can answer. Adding a kind means adding it here, giving it a
+ * definition in QUERY_KIND_DEFINITIONS and an editor in components/query/kindEditors.ts;
+ * the compiler points at every place that still misses it.
+ *
+ * Planned: 'forecast' | 'changepoints' | 'patterns' | 'incidents' | 'hypotheses'.
+ */
+export const QUERY_KINDS = ['anomaly'] as const;
+
+/** What a query asks the backend to compute. */
+export type QueryKind = (typeof QUERY_KINDS)[number];
+
+/** Seasonal periods the anomaly model can fit; 'auto' lets the backend choose. */
+export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
+
+/** 'bands' returns actual, predicted, lower and upper series; 'score' only the anomaly score (for alert rules). */
+export type AnomalyOutput = 'bands' | 'score';
+
+/** Fields of every Foresight query, as the backend decodes them from JSON. */
+export interface FsQuery extends DataQuery {
+  kind: QueryKind;
+  /** PromQL expression whose series are modelled. */
+  expr: string;
+  /** History used to fit the model, a Prometheus duration such as 7d, 12h or 1w. */
+  trainingWindow?: string;
+  seasonality?: Seasonality;
+  /** 0..1; higher gives a narrower band and so more anomalies. */
+  sensitivity?: number;
+  /** Series name template, like Prometheus: {{service}}. */
+  legendFormat?: string;
+  output?: AnomalyOutput;
+  /** Lower bound for the query step, a Prometheus duration. */
+  minStep?: string;
+}
+
+/** Defaults the backend applies to absent fields; the editor shows the same values. */
+export const DEFAULT_TRAINING_WINDOW = '7d';
+export const DEFAULT_SEASONALITY: Seasonality = 'auto';
+export const DEFAULT_SENSITIVITY = 0.5;
+export const DEFAULT_OUTPUT: AnomalyOutput = 'bands';
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+export const DEFAULT_MAX_SERIES = 500;
+export const DEFAULT_MAX_POINTS_PER_SERIES = 50_000;
+export const DEFAULT_MAX_POINTS_PER_QUERY = 5_000_000;
+
+/** Query given to a new panel or Explore tab. */
+export const DEFAULT_QUERY: Partial<FsQuery> = {
+  kind: 'anomaly',
+  expr: '',
+  trainingWindow: DEFAULT_TRAINING_WINDOW,
+  seasonality: DEFAULT_SEASONALITY,
+  sensitivity: DEFAULT_SENSITIVITY,
+  output: DEFAULT_OUTPUT,
+};
+
+/** Label and help text of a query kind, shown by the kind selector. */
+export interface QueryKindDefinition {
+  label: string;
+  description: string;
+}
+
+/** Labels and help texts of all query kinds. */
+export const QUERY_KIND_DEFINITIONS: Record<QueryKind, QueryKindDefinition> = {
+  anomaly: {
+    label: 'Anomaly',
+    description: 'Expected band from a seasonal baseline; points outside the band are anomalies',
+  },
+};
+
+/** How the backend authenticates to Prometheus. */
+export type PrometheusAuth = 'none' | 'basic' | 'bearer';
+
+/** Names of custom HTTP headers sent to Prometheus, Grafana style: httpHeaderName1, httpHeaderName2, … */
+export type HttpHeaderNameKey = `httpHeaderName${number}`;
+
+/** Secret values of the custom headers: httpHeaderValue1, httpHeaderValue2, … */
+export type HttpHeaderValueKey = `httpHeaderValue${number}`;
+
+/** Data source settings stored in jsonData (readable by the browser). */
+export interface FsOptions extends DataSourceJsonData {
+  prometheusUrl: string;
+  prometheusAuth?: PrometheusAuth;
+  basicAuthUser?: string;
+  tlsSkipVerify?: boolean;
+  /** Present a client certificate (tlsClientCert / tlsClientKey). */
+  tlsAuth?: boolean;
+  /** Verify the server against tlsCACert. */
+  tlsAuthWithCACert?: boolean;
+  tlsServerName?: string;
+  timeoutSeconds?: number;
+  /** Limits on one query's work; the backend's defaults apply when absent. */
+  maxSeries?: number;
+  maxPointsPerSeries?: number;
+  maxPointsPerQuery?: number;
+  lokiUrl?: string;
+  tempoUrl?: string;
+  receiverUrl?: string;
+  [header: HttpHeaderNameKey]: string | undefined;
+}
+
+/** Data source settings stored encrypted in secureJsonData; the browser never reads them back. */
+export interface FsSecureOptions {
+  basicAuthPassword?: string;
+  bearerToken?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  lokiBearerToken?: string;
+  tempoBearerToken?: string;
+  receiverToken?: string;
+  [header: HttpHeaderValueKey]: string | undefined;
+}
