@@ -101,7 +101,7 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 			r = backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, fmt.Sprintf("internal error evaluating query %s", q.RefID))
 		}
 	}()
-	m, err := query.Parse(q.JSON)
+	m, err := query.Parse(q.JSON, query.Env{Interval: q.Interval, Range: q.TimeRange.To.Sub(q.TimeRange.From)})
 	if err != nil {
 		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
 	}

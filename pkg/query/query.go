@@ -71,14 +71,16 @@ type FieldError struct {
 func (e *FieldError) Error() string { return fmt.Sprintf("query field %q: %v", e.Field, e.Err) }
 func (e *FieldError) Unwrap() error { return e.Err }
 
-// Parse decodes a query's JSON, applies the defaults and validates it.
-func Parse(raw []byte) (Model, error) {
+// Parse decodes a query's JSON, expands Grafana's macros in the expression, applies the
+// defaults and validates it.
+func Parse(raw []byte, env Env) (Model, error) {
 	var m Model
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return Model{}, fmt.Errorf("decode query JSON: %w", err)
 		}
 	}
+	m.Expr = ExpandMacros(m.Expr, env)
 	if m.Kind == "" {
 		m.Kind = DefaultKind
 	}
