@@ -111,14 +111,23 @@ func testCachedEqualsFresh(t *testing.T, every int64, refreshes int) {
 	}
 }
 
-func TestZoom(t *testing.T) {
-	now := int64(1_700_000_040_000)
-	src := &source{now: &now, services: []string{"a"}}
-	ev := newEval(&now, 0)
-	ctx := context.Background()
-	if _, err := ev.Evaluate(ctx, src, request(now)); err != nil {
+// primed returns an evaluator that has answered one request for series "a".
+func primed(t *testing.T) (now *int64, src *source, ev *Evaluator) {
+	t.Helper()
+	ts := int64(1_700_000_040_000)
+	now = &ts
+	src = &source{now: now, services: []string{"a"}}
+	ev = newEval(now, 0)
+	if _, err := ev.Evaluate(context.Background(), src, request(*now)); err != nil {
 		t.Fatal(err)
 	}
+	return now, src, ev
+}
+
+func TestZoom(t *testing.T) {
+	nowp, src, ev := primed(t)
+	now := *nowp
+	ctx := context.Background()
 	// Zooming out within the cached history: nothing fetched, models re-run.
 	wider := request(now)
 	wider.From -= 12 * hour
@@ -138,16 +147,11 @@ func TestZoom(t *testing.T) {
 }
 
 func TestNewSeriesRefetches(t *testing.T) {
-	now := int64(1_700_000_040_000)
-	src := &source{now: &now, services: []string{"a"}}
-	ev := newEval(&now, 0)
+	now, src, ev := primed(t)
 	ctx := context.Background()
-	if _, err := ev.Evaluate(ctx, src, request(now)); err != nil {
-		t.Fatal(err)
-	}
 	src.services = []string{"a", "new"}
-	now += 5 * minute
-	got, err := ev.Evaluate(ctx, src, request(now))
+	*now += 5 * minute
+	got, err := ev.Evaluate(ctx, src, request(*now))
 	if err != nil || got.Stats.Cache != CacheMiss || len(got.Series) != 2 {
 		t.Fatalf("%+v %v, want a full fetch with both series", got.Stats, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
@@ -77,20 +79,18 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 	resp := backend.NewQueryDataResponse()
 	fromAlert := req.Headers[backend.FromAlertHeaderName] == "true"
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, queryParallelism)
+	var g errgroup.Group // each query reports its own error in its response
+	g.SetLimit(queryParallelism)
 	for _, q := range req.Queries {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			r := d.query(ctx, q, fromAlert)
 			mu.Lock()
 			resp.Responses[q.RefID] = r
 			mu.Unlock()
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	return resp, nil
 }
 
@@ -110,9 +110,4 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 		return d.anomalyQuery(ctx, q, m, fromAlert)
 	}
 	return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, fmt.Sprintf("query kind %q is not supported", m.Kind))
-}
-
-// statusFor maps a fetch error to the status Grafana shows.
-func statusFor(err error) backend.Status {
-	return backend.Status(httpStatusFor(err))
 }

@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"fmt"
+	"maps"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -52,7 +54,7 @@ func bandFrames(res *bands.Response, a query.Anomaly, meta *data.FrameMeta) data
 		anomalies := make([]float64, len(s.Values))
 		for i, flag := range s.Band.Anomaly {
 			anomalies[i] = float64(flag)
-			marked[i] = nan
+			marked[i] = math.NaN()
 			if flag != 0 {
 				marked[i] = s.Values[i]
 			}
@@ -89,12 +91,8 @@ func scoreFrames(res *bands.Response, a query.Anomaly, meta *data.FrameMeta) dat
 	return frames
 }
 
+// withPeriod is the query's meta plus the seasonality modelled for this series.
 func withPeriod(meta *data.FrameMeta, period time.Duration) *data.FrameMeta {
-	m := *meta
-	m.Custom = map[string]any{}
-	for k, v := range meta.Custom.(map[string]any) {
-		m.Custom.(map[string]any)[k] = v
-	}
 	seasonality := "none"
 	switch period {
 	case 24 * time.Hour:
@@ -102,11 +100,12 @@ func withPeriod(meta *data.FrameMeta, period time.Duration) *data.FrameMeta {
 	case 7 * 24 * time.Hour:
 		seasonality = string(anomaly.SeasonalityWeekly)
 	}
-	m.Custom.(map[string]any)["seasonality"] = seasonality
+	custom := maps.Clone(meta.Custom.(map[string]any))
+	custom["seasonality"] = seasonality
+	m := *meta
+	m.Custom = custom
 	return &m
 }
-
-var nan = func() float64 { var z float64; return z / z }()
 
 func times(ms []int64) []time.Time {
 	out := make([]time.Time, len(ms))
