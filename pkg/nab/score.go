@@ -13,7 +13,7 @@ import (
 // Profile is an application profile: what a true positive earns and what a false positive
 // and a missed window cost.
 type Profile struct {
-	Name                       string
+	Name                         string
 	TPWeight, FPWeight, FNWeight float64
 }
 
