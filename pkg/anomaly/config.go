@@ -52,8 +52,8 @@ const DefaultSensitivity = 0.5
 // Config is everything a user can choose about a band.
 type Config struct {
 	Seasonality Seasonality
-	// Sensitivity in [0, 1]: higher means a narrower band and more anomalies. It sets the band
-	// half-width and the flag threshold together, so a flag is exactly a point outside the band.
+	// Sensitivity in [0, 1]: higher means more anomalies and a narrower band. It sets the
+	// flag threshold, and the band is drawn where a point's residual alone reaches it.
 	Sensitivity float64
 }
 
@@ -73,9 +73,15 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Width is the band half-width in robust standard deviations: 7 at sensitivity 0, 4.5 at
-// the default 0.5, 2 at sensitivity 1. Points further than this from the baseline are
-// anomalies, and the score is the distance divided by this width.
+// Threshold is the surprise (−log10 of a tail probability under the series' own history)
+// at which a point is flagged: 6 (one in a million) at sensitivity 0, 4 at the default 0.5,
+// 2 (one in a hundred) at sensitivity 1. The default is the one the NAB benchmark scores.
+func (c Config) Threshold() float64 {
+	return 2 + 4*(1-c.Sensitivity)
+}
+
+// Width is the band half-width, in robust standard deviations, drawn while the scorer has
+// too little history to place the band itself: 7 at sensitivity 0, 4.5 at the default, 2 at 1.
 func (c Config) Width() float64 {
 	return 7 - 5*c.Sensitivity
 }

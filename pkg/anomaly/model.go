@@ -24,30 +24,37 @@ type Point struct {
 	Baseline float64 // expected value
 	Lower    float64 // lower edge of the band of normal variation (NaN while warming up)
 	Upper    float64 // upper edge
-	// Score is the distance from the baseline in band half-widths: above 1 is outside the band.
-	// NaN for gaps, 0 while warming up.
+	// Score is the surprise in units of the flag threshold: 1 or more is an anomaly. Every
+	// point outside the band scores above 1; a point inside it can too, when it is the
+	// start of a shift or a level never seen before. NaN for gaps.
 	Score   float64
-	Anomaly int8 // 1 above the band, -1 below, 0 inside or not judged
+	Anomaly int8 // 1 above the baseline, -1 below, 0 when not flagged or not judged
+	// Surprise is −log10 of how rarely this series produces a point this unusual (0 for
+	// gaps and while warming up); the point is flagged when it reaches the threshold.
+	Surprise float64
 }
 
 // Model is a streaming, causal band model: a robust level, an optional seasonal profile and a
 // robust spread, each updated after the point has been judged. Copy a model with Clone to
 // keep its state (the plugin caches it so a refresh only feeds the new points).
 type Model struct {
-	width     float64
+	width     float64 // fallback band half-width while the scorer has no history
+	threshold float64 // surprise at which a point is flagged
+	sc        scorer
 	n         int     // observations seen (gaps excluded)
 	level     float64 // deseasonalised level
 	mad       float64 // exponentially weighted mean absolute residual
 	period    int64   // seasonal period in ms; 0 while none is modelled
 	bucketDur int64
 	season    []float64 // seasonal offset per bucket, len seasonBuckets once period > 0
+	smad      []float64 // mean absolute residual per bucket: noise that depends on the phase
 	finder    *periodFinder
 	want      int64 // fixed period the user asked for, 0 for auto or none
 }
 
 // NewModel returns a model with no history.
 func NewModel(cfg Config) *Model {
-	m := &Model{width: cfg.Width(), want: cfg.Seasonality.period()}
+	m := &Model{width: cfg.Width(), threshold: cfg.Threshold(), want: cfg.Seasonality.period()}
 	if cfg.Seasonality != SeasonalityNone {
 		m.finder = newPeriodFinder()
 	}
@@ -58,6 +65,8 @@ func NewModel(cfg Config) *Model {
 func (m *Model) Clone() *Model {
 	c := *m
 	c.season = append([]float64(nil), m.season...)
+	c.smad = append([]float64(nil), m.smad...)
+	c.sc = m.sc.clone()
 	if m.finder != nil {
 		c.finder = m.finder.clone()
 	}
@@ -72,7 +81,7 @@ func (m *Model) Seen() int { return m.n }
 
 // SizeBytes approximates the memory the model holds, for cache accounting.
 func (m *Model) SizeBytes() int {
-	size := 128 + 8*len(m.season)
+	size := 128 + 8*len(m.season) + 8*len(m.smad) + m.sc.sizeBytes()
 	if m.finder != nil {
 		size += m.finder.sizeBytes()
 	}
@@ -90,9 +99,16 @@ func (m *Model) Update(t int64, v float64) Point {
 		base += m.season[i0]*(1-w) + m.season[i1]*w
 	}
 	sd := m.sd(base)
-	half := m.width * sd
+	if m.period > 0 {
+		// Noise that depends on the phase (quiet nights, busy days) blended with the
+		// overall noise, so one noisy bucket cannot make its band vanish or explode.
+		local := madToSD * (m.smad[i0]*(1-w) + m.smad[i1]*w)
+		sd = max(0.25*sd, 0.5*(sd+local))
+	}
+	half := m.halfWidth() * sd
 	p := Point{Baseline: base, Lower: base - half, Upper: base + half, Score: math.NaN()}
-	if m.n < warmup {
+	judged := m.n >= warmup
+	if !judged {
 		p.Lower, p.Upper = math.NaN(), math.NaN()
 	}
 	if m.n == 0 { // nothing learned yet: no expectation to show
@@ -102,18 +118,26 @@ func (m *Model) Update(t int64, v float64) Point {
 		return p
 	}
 	r := v - base
-	p.Score = 0
-	if m.n >= warmup {
-		p.Score = math.Abs(r) / half
-		if p.Score > 1 {
-			p.Anomaly = 1
-			if r < 0 {
-				p.Anomaly = -1
-			}
+	p.Surprise = m.sc.observe(r/sd, v, judged)
+	p.Score = p.Surprise / m.threshold
+	if p.Score >= 1 {
+		p.Anomaly = 1
+		if r < 0 {
+			p.Anomaly = -1
 		}
 	}
 	m.learn(t, v, r, sd, i0, i1, w)
 	return p
+}
+
+// halfWidth is the band's half-width in robust standard deviations: the residual at which
+// the point would be flagged for its residual alone. Until the scorer has history it is the
+// configuration's fallback width.
+func (m *Model) halfWidth() float64 {
+	if lim := m.sc.residualLimit(m.threshold); lim == lim {
+		return lim
+	}
+	return m.width
 }
 
 // sd is the robust standard deviation of residuals, floored so a perfectly flat series still
@@ -148,6 +172,8 @@ func (m *Model) learn(t int64, v, r, sd float64, i0, i1 int, w float64) {
 	if m.period > 0 {
 		m.season[i0] += seasonRate * (1 - w) * e
 		m.season[i1] += seasonRate * w * e
+		m.smad[i0] += seasonRate * (1 - w) * (dev - m.smad[i0])
+		m.smad[i1] += seasonRate * w * (dev - m.smad[i1])
 	}
 	if m.finder != nil && m.finder.add(t, v) {
 		m.reconsiderPeriod(t)
@@ -205,6 +231,10 @@ func (m *Model) startSeason(p, t int64) {
 	m.bucketDur = p / seasonBuckets
 	if m.season == nil {
 		m.season = make([]float64, seasonBuckets)
+		m.smad = make([]float64, seasonBuckets)
+		for j := range m.smad {
+			m.smad[j] = m.mad
+		}
 	}
 	nb := len(profile)
 	for j := range m.season {

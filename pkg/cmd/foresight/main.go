@@ -20,6 +20,7 @@ type command struct {
 // commands is the table of subcommands, in the order the usage text lists them.
 var commands = []command{
 	{"detect", "flag anomalies in a CSV series; write its bands as CSV, optionally a PNG", runDetect},
+	{"eval", "score Foresight on a public benchmark (nab)", runEval},
 	{"demo", "run a demo Prometheus with injected faults and print the anomalies Foresight flags", runDemo},
 }
 

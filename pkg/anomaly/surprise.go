@@ -1,0 +1,89 @@
+package anomaly
+
+import "math"
+
+// The scorer behind flags. Several cheap causal statistics look at each point from
+// different angles; each is turned into a surprise, −log10 of how often this series has
+// produced something at least as extreme, and the point's surprise is the largest of them,
+// corrected for having looked several times (Bonferroni). One calibrated number, comparable
+// across series, is what lets one threshold serve every series.
+const (
+	// The statistics: the residual (a spike), its mean over 4 and 16 points (a level shift
+	// the baseline has not absorbed yet), the value's rank among recent values and the
+	// value's distance past the extremes of the whole history.
+	nStats = 5
+	// maxSurprise caps a surprise: 30 means "less likely than 1 in 10^30", past which
+	// differences mean nothing.
+	maxSurprise = 30
+)
+
+// residualPrior is the weight, in points, of the Gaussian prior on the residual statistics.
+const residualPrior = 100
+
+// lookElsewhere is the Bonferroni correction for taking the largest of nStats surprises.
+var lookElsewhere = math.Log10(nStats)
+
+type scorer struct {
+	zs     [16]float64 // last residuals, in robust standard deviations
+	k      int
+	zTail  [3]tailEstimator
+	values valueHistory
+}
+
+func (s *scorer) clone() scorer {
+	c := *s
+	c.values = s.values.clone()
+	return c
+}
+
+func (s *scorer) sizeBytes() int {
+	return int(unsafeSizeofScorer) + s.values.sizeBytes()
+}
+
+// unsafeSizeofScorer approximates the fixed part: three histograms and their caches.
+const unsafeSizeofScorer = 3*(2*tailBins+64)*8 + 256
+
+// observe returns the surprise of a point with residual z (robust standard deviations)
+// and value v, then learns from it. A point the residual model cannot judge yet (judged
+// false) still teaches the value history.
+func (s *scorer) observe(z, v float64, judged bool) float64 {
+	defer s.values.add(v)
+	if s.zTail[0].n == 0 {
+		for i := range s.zTail {
+			s.zTail[i].seedHalfNormal(residualPrior)
+		}
+	}
+	if !judged {
+		return 0
+	}
+	s.zs[s.k%16] = z
+	s.k++
+	var stats [3]float64
+	stats[0] = math.Abs(z)
+	if s.k >= 16 {
+		var m4, m16 float64
+		for i := range 16 {
+			zz := s.zs[(s.k-1-i)%16]
+			if i < 4 {
+				m4 += zz
+			}
+			m16 += zz
+		}
+		// Sums of n unit residuals scaled by √n: each is a standard deviation unit.
+		stats[1], stats[2] = math.Abs(m4)/2, math.Abs(m16)/4
+	}
+	best := max(s.values.rankSurprise(v), s.values.extremeSurprise(v))
+	for i, x := range stats {
+		best = max(best, s.zTail[i].observe(x))
+	}
+	return max(0, min(maxSurprise, best)-lookElsewhere)
+}
+
+// residualLimit is the residual (in robust standard deviations) at which the spike
+// statistic alone reaches surprise thr: the edge of the band. NaN before there is history.
+func (s *scorer) residualLimit(thr float64) float64 {
+	if s.zTail[0].n < residualPrior+warmup {
+		return math.NaN()
+	}
+	return s.zTail[0].quantile(thr + lookElsewhere)
+}

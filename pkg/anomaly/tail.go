@@ -1,0 +1,169 @@
+package anomaly
+
+import "math"
+
+// A tailEstimator grades a non-negative statistic against that statistic's own history on
+// this series, so statistics with different units, and series with different noise, become
+// comparable. The body of the distribution is an empirical histogram on a log scale; past a
+// high quantile the tail is extrapolated as exponential in log x (a Pareto tail: the
+// peaks-over-threshold method of extreme value theory), so values larger than anything seen
+// still get graded, ever smaller probabilities.
+const (
+	tailBinsPerOctave = 8
+	tailMinExp        = -12 // values below 2^-12 share the first bin
+	tailMaxExp        = 24  // and above 2^24 the last
+	tailBins          = (tailMaxExp - tailMinExp) * tailBinsPerOctave
+	tailQ             = 0.02 // fraction of the history treated as the tail
+	tailMinPeaks      = 8    // peaks needed before the tail is extrapolated
+	tailMinScale      = 0.05 // floor on the tail's scale (in ln x), so a flat history stays finite
+	// tailRefresh is how many additions the cached cumulative counts may lag behind.
+	tailRefresh = 16
+)
+
+type tailEstimator struct {
+	counts [tailBins]float64
+	n      float64
+	// Cached from counts at the last refresh: counts at or above each bin, the tail's first
+	// bin, the number of values in the tail and the tail's scale.
+	above     [tailBins + 1]float64
+	u         int
+	peaks     float64
+	scale     float64
+	sinceSync int
+	fresh     [tailRefresh]int // bins of the additions since the last refresh
+	top       int              // highest bin holding anything
+}
+
+func tailBin(x float64) int {
+	if !(x > 0) {
+		return 0
+	}
+	b := int((math.Log2(x) - tailMinExp) * tailBinsPerOctave)
+	return max(0, min(tailBins-1, b))
+}
+
+// binLog is ln of the lower edge of bin b.
+func binLog(b int) float64 {
+	return (float64(b)/tailBinsPerOctave + tailMinExp) * math.Ln2
+}
+
+// observe returns the surprise of x, then adds it to the history.
+func (e *tailEstimator) observe(x float64) float64 {
+	b := tailBin(x)
+	s := e.surpriseIn(x, b)
+	e.addBin(b)
+	return s
+}
+
+func (e *tailEstimator) add(x float64) { e.addBin(tailBin(x)) }
+
+func (e *tailEstimator) addBin(b int) {
+	e.top = max(e.top, b)
+	e.counts[b]++
+	e.n++
+	e.fresh[e.sinceSync] = b
+	e.sinceSync++
+	if e.n <= 4*tailRefresh || e.sinceSync >= tailRefresh {
+		e.sync()
+	}
+}
+
+// sync recomputes the cumulative counts and the tail fit.
+func (e *tailEstimator) sync() {
+	e.sinceSync = 0
+	// Bins above top are empty, and so are their cumulative counts (zero since creation).
+	e.above[e.top+1] = 0
+	for b := e.top; b >= 0; b-- {
+		e.above[b] = e.above[b+1] + e.counts[b]
+	}
+	// The tail starts at the lowest bin with at most tailQ·n values at or above it.
+	need := tailQ * e.n
+	u := e.top + 1
+	for u > 0 && e.above[u-1] <= need {
+		u--
+	}
+	e.u, e.peaks = u, e.above[u]
+	if e.peaks < tailMinPeaks {
+		return
+	}
+	// Mean excess of ln x over the tail's lower edge, from bin midpoints.
+	lu, sum := binLog(u), 0.0
+	for b := u; b <= e.top; b++ {
+		sum += e.counts[b] * (binLog(b) + 0.5*math.Ln2/tailBinsPerOctave - lu)
+	}
+	e.scale = max(sum/e.peaks, tailMinScale)
+}
+
+// surprise is −log10 of the probability of a value ≥ x under the history so far, with one
+// pseudo-observation so an empty or short history is never certain.
+func (e *tailEstimator) surprise(x float64) float64 { return e.surpriseIn(x, tailBin(x)) }
+
+func (e *tailEstimator) surpriseIn(x float64, b int) float64 {
+	if e.n == 0 || !(x > 0) {
+		return 0
+	}
+	if b < e.u || e.peaks < tailMinPeaks {
+		c := e.bodyCount(b)
+		return -math.Log10((c + 1) / (e.n + 1))
+	}
+	excess := max(0, math.Log(x)-binLog(e.u))
+	return -math.Log10((e.peaks+1)/(e.n+1)) + excess/e.scale/math.Ln10
+}
+
+// quantile is the smallest x whose surprise reaches s: the inverse of surprise, used to
+// draw the band where a point starts being flagged. It is NaN while the history is too short
+// for any value to reach s.
+func (e *tailEstimator) quantile(s float64) float64 {
+	if e.n == 0 {
+		return math.NaN()
+	}
+	target := math.Pow(10, -s) * (e.n + 1) // count (plus one) at or above x
+	if e.peaks >= tailMinPeaks && target <= e.peaks+1 {
+		// Past the tail's edge: solve the exponential for the excess.
+		excess := max(0, e.scale*math.Ln10*(s+math.Log10((e.peaks+1)/(e.n+1))))
+		return math.Exp(binLog(e.u) + excess)
+	}
+	// In the body the surprise is constant within a bin and grows bin by bin: the answer is
+	// the lower edge of the lowest bin that reaches s.
+	lowest := -1
+	for b := min(e.top+1, tailBins-1); b >= 0 && (e.peaks < tailMinPeaks || b < e.u); b-- {
+		if e.bodyCount(b)+1 > target {
+			break
+		}
+		lowest = b
+	}
+	if lowest < 0 {
+		return math.NaN() // too little history for anything to be that rare yet
+	}
+	return math.Exp(binLog(lowest))
+}
+
+// bodyCount is the number of values at or above bin b, values in b counting half: the
+// cached counts plus the additions since, so it is exact between refreshes.
+func (e *tailEstimator) bodyCount(b int) float64 {
+	c := e.above[b+1] + 0.5*e.counts[b]
+	for _, f := range e.fresh[:e.sinceSync] {
+		if f > b {
+			c++
+		}
+	}
+	return c
+}
+
+// seedHalfNormal adds weight pseudo-observations distributed as |N(0, 1)|, the statistic's
+// law for Gaussian noise: a prior that lets a short history flag a clear outlier (a drop
+// on a flat line) and fades as real history accumulates.
+func (e *tailEstimator) seedHalfNormal(weight float64) {
+	for b := range tailBins {
+		lo, hi := math.Exp(binLog(b)), math.Exp(binLog(b+1))
+		if b == 0 {
+			lo = 0
+		}
+		if c := weight * (math.Erf(hi/math.Sqrt2) - math.Erf(lo/math.Sqrt2)); c > 0 {
+			e.counts[b] += c
+			e.top = max(e.top, b)
+		}
+	}
+	e.n += weight
+	e.sync()
+}

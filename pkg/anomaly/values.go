@@ -1,0 +1,163 @@
+package anomaly
+
+import (
+	"math"
+	"slices"
+	"sort"
+)
+
+// Value-novelty statistics: how unusual is the value itself, whatever the model expected?
+// A residual model adapts to a new level within a few dozen points; a value never seen
+// before on this series (a temperature far below any reading so far, a burst above every
+// earlier burst) stays news for much longer.
+const (
+	recentLen     = 2048 // values in the recent window the rank is taken in
+	recentRefresh = 256  // the recent window's sorted copy is refreshed this often
+	historyCap    = 8192 // bound on the sorted sample of the whole history
+	historyTail   = 0.01 // fraction of the history sample on each side treated as extremes
+	minHistory    = 100  // values needed before either statistic speaks
+)
+
+// valueHistory holds a ring of recent values with a periodically sorted copy, and a
+// bounded sorted sample of every value seen: when the sample is full every other element
+// is dropped, which keeps its quantiles while halving its resolution.
+type valueHistory struct {
+	recent  []float64
+	head    int
+	snap    []float64 // recent, sorted, as of the last refresh
+	added   []float64 // values that entered recent since the last refresh
+	expired []float64 // values that left it
+	all     []float64 // sorted sample of the whole history
+	pending []float64 // values not yet merged into all
+	spare   []float64 // scratch for merges, kept to spare the allocations
+	// Extremes of all as of the last merge: the k-th lowest and highest values, the mean
+	// distance of the k extremes beyond them, and k/(len+1).
+	lo, hi, loScale, hiScale, frac float64
+}
+
+func (h *valueHistory) clone() valueHistory {
+	c := *h
+	c.recent = slices.Clone(h.recent)
+	c.snap = slices.Clone(h.snap)
+	c.added = slices.Clone(h.added)
+	c.expired = slices.Clone(h.expired)
+	c.spare = nil
+	c.all = slices.Clone(h.all)
+	c.pending = slices.Clone(h.pending)
+	return c
+}
+
+func (h *valueHistory) sizeBytes() int {
+	return 8 * (cap(h.recent) + cap(h.snap) + cap(h.added) + cap(h.expired) + cap(h.all) + cap(h.pending) + cap(h.spare))
+}
+
+func (h *valueHistory) add(v float64) {
+	if len(h.recent) < recentLen {
+		h.recent = append(h.recent, v)
+	} else {
+		h.expired = append(h.expired, h.recent[h.head])
+		h.recent[h.head] = v
+		h.head = (h.head + 1) % recentLen
+	}
+	h.added = append(h.added, v)
+	if len(h.snap) < minHistory || len(h.added) >= recentRefresh {
+		h.refreshRecent()
+	}
+	h.pending = append(h.pending, v)
+	if len(h.pending) >= min(recentRefresh, max(8, len(h.all)/8)) {
+		h.merge()
+	}
+}
+
+// refreshRecent brings the sorted copy of the recent window up to date by removing the
+// values that left it and merging in those that entered: linear, where a sort is not.
+func (h *valueHistory) refreshRecent() {
+	slices.Sort(h.expired)
+	kept, j := h.snap[:0], 0
+	for _, v := range h.snap {
+		if j < len(h.expired) && v == h.expired[j] {
+			j++
+			continue
+		}
+		kept = append(kept, v)
+	}
+	slices.Sort(h.added)
+	h.snap, h.spare = mergeSorted(h.spare[:0], kept, h.added), h.snap
+	h.added, h.expired = h.added[:0], h.expired[:0]
+}
+
+// mergeSorted appends the merge of sorted a and b to dst.
+func mergeSorted(dst, a, b []float64) []float64 {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i] <= b[j] {
+			dst, i = append(dst, a[i]), i+1
+		} else {
+			dst, j = append(dst, b[j]), j+1
+		}
+	}
+	return append(append(dst, a[i:]...), b[j:]...)
+}
+
+// merge sorts the pending values into the history sample and refreshes its extremes.
+func (h *valueHistory) merge() {
+	slices.Sort(h.pending)
+	merged := mergeSorted(h.spare[:0], h.all, h.pending)
+	h.spare = h.all
+	for len(merged) > historyCap {
+		half := merged[:0]
+		for k := 1; k < len(merged); k += 2 {
+			half = append(half, merged[k])
+		}
+		merged = half
+	}
+	h.all, h.pending = merged, h.pending[:0]
+
+	n := len(h.all)
+	k := max(5, int(historyTail*float64(n)))
+	if n < 2*k {
+		return
+	}
+	h.lo, h.hi = h.all[k-1], h.all[n-k]
+	h.loScale, h.hiScale = 0, 0
+	for _, v := range h.all[:k] {
+		h.loScale += h.lo - v
+	}
+	for _, v := range h.all[n-k:] {
+		h.hiScale += v - h.hi
+	}
+	floor := 1e-9 * (math.Abs(h.hi) + math.Abs(h.lo) + 1)
+	h.loScale = max(h.loScale/float64(k), floor)
+	h.hiScale = max(h.hiScale/float64(k), floor)
+	h.frac = float64(k) / float64(n+1)
+}
+
+// rankSurprise is −log10 of the two-sided rank p-value of v in the recent window.
+func (h *valueHistory) rankSurprise(v float64) float64 {
+	n := len(h.snap)
+	if n < minHistory {
+		return 0
+	}
+	below := sort.Search(n, func(i int) bool { return h.snap[i] > v }) // values ≤ v
+	above := n - sort.SearchFloat64s(h.snap, v)                        // values ≥ v
+	return -math.Log10(float64(min(below, above)+1) / float64(n+1))
+}
+
+// extremeSurprise grades a value beyond the history's extremes: exponentially less likely
+// with its distance past the k-th most extreme value, in units of the extremes' own spread
+// (peaks over threshold with an exponential tail). Values within the extremes score 0.
+func (h *valueHistory) extremeSurprise(v float64) float64 {
+	if len(h.all) < minHistory || h.frac == 0 {
+		return 0
+	}
+	var excess float64
+	switch {
+	case v > h.hi:
+		excess = (v - h.hi) / h.hiScale
+	case v < h.lo:
+		excess = (h.lo - v) / h.loScale
+	default:
+		return 0
+	}
+	return min(maxSurprise, -math.Log10(h.frac)+excess/math.Ln10)
+}
