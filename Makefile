@@ -20,7 +20,7 @@ deps:
 test-go:
 	$(GO) vet ./pkg/...
 	@out=$$(gofmt -l pkg Magefile.go); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
-	FORESIGHT_REQUIRE_PROMETHEUS=1 $(GO) test -race -count=1 ./pkg/...
+	FORESIGHT_REQUIRE_PROMETHEUS=1 FORESIGHT_REQUIRE_DATASETS=1 $(GO) test -race -count=1 ./pkg/...
 
 test-frontend:
 	npm run typecheck
@@ -39,6 +39,7 @@ build-backend:
 ## bench: the benchmarks recorded in docs/BENCHMARKS.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./pkg/anomaly/ ./pkg/e2e/
+	$(GO) run ./pkg/cmd/foresight eval nab --data ../shared/datasets/nab
 
 clean:
 	rm -rf dist coverage

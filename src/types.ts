@@ -66,7 +66,7 @@ export interface QueryKindDefinition {
 export const QUERY_KIND_DEFINITIONS: Record<QueryKind, QueryKindDefinition> = {
   anomaly: {
     label: 'Anomaly',
-    description: 'Expected band from a seasonal baseline; points outside the band are anomalies',
+    description: 'Expected band from a seasonal baseline; points outside it, and sudden shifts or never-seen levels, are anomalies',
   },
 };
 

@@ -41,6 +41,8 @@ type Model struct {
 	width     float64 // fallback band half-width while the scorer has no history
 	threshold float64 // surprise at which a point is flagged
 	sc        scorer
+	limit     float64 // band half-width from the scorer, cached per refresh of its fit
+	limitAt   int     // the refresh it was computed at
 	n         int     // observations seen (gaps excluded)
 	level     float64 // deseasonalised level
 	mad       float64 // exponentially weighted mean absolute residual
@@ -120,6 +122,11 @@ func (m *Model) Update(t int64, v float64) Point {
 	r := v - base
 	p.Surprise = m.sc.observe(r/sd, v, judged)
 	p.Score = p.Surprise / m.threshold
+	if judged && math.Abs(r) > half {
+		// The band moves only when the scorer's fit is refreshed, so between refreshes the
+		// residual's own surprise can lag it by a little; outside the band is flagged, always.
+		p.Score = max(p.Score, 1)
+	}
 	if p.Score >= 1 {
 		p.Anomaly = 1
 		if r < 0 {
@@ -134,8 +141,11 @@ func (m *Model) Update(t int64, v float64) Point {
 // the point would be flagged for its residual alone. Until the scorer has history it is the
 // configuration's fallback width.
 func (m *Model) halfWidth() float64 {
-	if lim := m.sc.residualLimit(m.threshold); lim == lim {
-		return lim
+	if at := m.sc.zTail[0].syncs; at != m.limitAt {
+		m.limit, m.limitAt = m.sc.residualLimit(m.threshold), at
+	}
+	if m.limit == m.limit {
+		return m.limit
 	}
 	return m.width
 }

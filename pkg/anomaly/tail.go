@@ -32,6 +32,7 @@ type tailEstimator struct {
 	sinceSync int
 	fresh     [tailRefresh]int // bins of the additions since the last refresh
 	top       int              // highest bin holding anything
+	syncs     int              // refreshes so far: what depends on the fit can cache by it
 }
 
 func tailBin(x float64) int {
@@ -71,6 +72,7 @@ func (e *tailEstimator) addBin(b int) {
 // sync recomputes the cumulative counts and the tail fit.
 func (e *tailEstimator) sync() {
 	e.sinceSync = 0
+	e.syncs++
 	// Bins above top are empty, and so are their cumulative counts (zero since creation).
 	e.above[e.top+1] = 0
 	for b := e.top; b >= 0; b-- {

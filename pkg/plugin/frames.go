@@ -76,7 +76,7 @@ func bandFrames(res *bands.Response, a query.Anomaly, meta *data.FrameMeta) data
 }
 
 // scoreFrames is one single-value frame per series holding only the anomaly score: the shape
-// Grafana Alerting's Reduce/Math/Threshold expressions expect (score > 1 = outside the band).
+// Grafana Alerting's Reduce/Math/Threshold expressions expect (score ≥ 1 = flagged; every point outside the band is).
 func scoreFrames(res *bands.Response, a query.Anomaly, meta *data.FrameMeta) data.Frames {
 	frames := make(data.Frames, 0, len(res.Series))
 	for _, s := range res.Series {

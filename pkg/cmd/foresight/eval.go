@@ -71,6 +71,17 @@ func runEvalNAB(args []string, stdout, stderr io.Writer) int {
 			_, fileScores, _ = corpus.ScoreAt(scores, p, results[i].Threshold)
 		}
 	}
+	// The sweep picks NAB's best threshold per profile; the product flags at the
+	// sensitivity's own threshold, where NABScores outputs exactly 0.5.
+	var atDefault [3]float64
+	for i, p := range nab.Profiles {
+		r, _, err := corpus.ScoreAt(scores, p, 0.5)
+		if err != nil {
+			fmt.Fprintf(stderr, "foresight eval nab: %v\n", err)
+			return exitFail
+		}
+		atDefault[i] = r.Normalized
+	}
 	total := time.Since(start)
 	if *verbose {
 		printFileScores(stdout, corpus, fileScores)
@@ -81,6 +92,8 @@ func runEvalNAB(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(tw, "%s\t%.4f\t%.2f\t%.1f\t\n", r.Profile.Name, r.Threshold, r.Raw, r.Normalized)
 	}
 	tw.Flush()
+	fmt.Fprintf(stdout, "at the sensitivity's own threshold (surprise %.1f, no sweep): standard=%.1f reward_low_FP=%.1f reward_low_FN=%.1f\n",
+		cfg.Threshold(), atDefault[0], atDefault[1], atDefault[2])
 	pts := corpus.Points()
 	fmt.Fprintf(stdout, "%d files, %d points, %d windows; detection %v (%.2f M points/s per worker, %d worker(s)); detection and scoring %v\n",
 		len(corpus.Files), pts, corpus.Windows(), detectTime.Round(time.Millisecond),
