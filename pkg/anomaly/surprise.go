@@ -56,7 +56,9 @@ func (s *scorer) observe(z, v float64, judged bool) float64 {
 	if !judged {
 		return 0
 	}
-	s.zs[s.k%16] = z
+	// The shift statistics average clipped residuals, so a short spike is the spike
+	// statistic's business and does not read as a shift for the 16 points after it.
+	s.zs[s.k%16] = max(-clipSD, min(clipSD, z))
 	s.k++
 	var stats [3]float64
 	stats[0] = math.Abs(z)
