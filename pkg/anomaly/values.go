@@ -13,7 +13,7 @@ import (
 const (
 	recentLen     = 2048 // values in the recent window the rank is taken in
 	recentRefresh = 256  // the recent window's sorted copy is refreshed this often
-	historyCap    = 8192 // bound on the sorted sample of the whole history
+	historyCap    = 4096 // bound on the sorted sample of the whole history
 	historyTail   = 0.01 // fraction of the history sample on each side treated as extremes
 	minHistory    = 100  // values needed before either statistic speaks
 )
@@ -41,8 +41,8 @@ func (h *valueHistory) clone() valueHistory {
 	c.snap = slices.Clone(h.snap)
 	c.added = slices.Clone(h.added)
 	c.expired = slices.Clone(h.expired)
-	c.spare = nil
-	c.all = slices.Clone(h.all)
+	c.spare = make([]float64, 0, cap(h.spare))
+	c.all = append(make([]float64, 0, cap(h.all)), h.all...)
 	c.pending = slices.Clone(h.pending)
 	return c
 }
@@ -52,6 +52,12 @@ func (h *valueHistory) sizeBytes() int {
 }
 
 func (h *valueHistory) add(v float64) {
+	if h.all == nil {
+		// Full size from the start: merges then reuse two buffers instead of reallocating
+		// a slightly larger one every time while the history grows.
+		h.all = make([]float64, 0, historyCap+recentRefresh)
+		h.spare = make([]float64, 0, historyCap+recentRefresh)
+	}
 	if len(h.recent) < recentLen {
 		h.recent = append(h.recent, v)
 	} else {
