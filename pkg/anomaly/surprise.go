@@ -1,6 +1,9 @@
 package anomaly
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // The scorer behind flags. Several cheap causal statistics look at each point from
 // different angles; each is turned into a surprise, −log10 of how often this series has
@@ -37,11 +40,8 @@ func (s *scorer) clone() scorer {
 }
 
 func (s *scorer) sizeBytes() int {
-	return int(unsafeSizeofScorer) + s.values.sizeBytes()
+	return int(unsafe.Sizeof(*s)) + s.values.sizeBytes()
 }
-
-// unsafeSizeofScorer approximates the fixed part: three histograms and their caches.
-const unsafeSizeofScorer = 3*(2*tailBins+64)*8 + 256
 
 // observe returns the surprise of a point with residual z (robust standard deviations)
 // and value v, then learns from it. A point the residual model cannot judge yet (judged

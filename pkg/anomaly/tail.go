@@ -51,14 +51,13 @@ func binLog(b int) float64 {
 // observe returns the surprise of x, then adds it to the history.
 func (e *tailEstimator) observe(x float64) float64 {
 	b := tailBin(x)
-	s := e.surpriseIn(x, b)
-	e.addBin(b)
+	s := e.surprise(x, b)
+	e.add(b)
 	return s
 }
 
-func (e *tailEstimator) add(x float64) { e.addBin(tailBin(x)) }
-
-func (e *tailEstimator) addBin(b int) {
+// add records a value that fell in bin b.
+func (e *tailEstimator) add(b int) {
 	e.top = max(e.top, b)
 	e.counts[b]++
 	e.n++
@@ -96,11 +95,9 @@ func (e *tailEstimator) sync() {
 	e.scale = max(sum/e.peaks, tailMinScale)
 }
 
-// surprise is −log10 of the probability of a value ≥ x under the history so far, with one
-// pseudo-observation so an empty or short history is never certain.
-func (e *tailEstimator) surprise(x float64) float64 { return e.surpriseIn(x, tailBin(x)) }
-
-func (e *tailEstimator) surpriseIn(x float64, b int) float64 {
+// surprise is −log10 of the probability of a value ≥ x (in bin b) under the history so
+// far, with one pseudo-observation so an empty or short history is never certain.
+func (e *tailEstimator) surprise(x float64, b int) float64 {
 	if e.n == 0 || !(x > 0) {
 		return 0
 	}

@@ -29,7 +29,6 @@ type valueHistory struct {
 	expired []float64 // values that left it
 	all     []float64 // sorted sample of the whole history
 	pending []float64 // values not yet merged into all
-	spare   []float64 // scratch for merges, kept to spare the allocations
 	// Extremes of all as of the last merge: the k-th lowest and highest values, the mean
 	// distance of the k extremes beyond them, and k/(len+1).
 	lo, hi, loScale, hiScale, frac float64
@@ -38,25 +37,23 @@ type valueHistory struct {
 func (h *valueHistory) clone() valueHistory {
 	c := *h
 	c.recent = slices.Clone(h.recent)
-	c.snap = slices.Clone(h.snap)
 	c.added = slices.Clone(h.added)
 	c.expired = slices.Clone(h.expired)
-	c.spare = make([]float64, 0, cap(h.spare))
+	c.snap = append(make([]float64, 0, cap(h.snap)), h.snap...)
 	c.all = append(make([]float64, 0, cap(h.all)), h.all...)
 	c.pending = slices.Clone(h.pending)
 	return c
 }
 
 func (h *valueHistory) sizeBytes() int {
-	return 8 * (cap(h.recent) + cap(h.snap) + cap(h.added) + cap(h.expired) + cap(h.all) + cap(h.pending) + cap(h.spare))
+	return 8 * (cap(h.recent) + cap(h.snap) + cap(h.added) + cap(h.expired) + cap(h.all) + cap(h.pending))
 }
 
 func (h *valueHistory) add(v float64) {
 	if h.all == nil {
-		// Full size from the start: merges then reuse two buffers instead of reallocating
-		// a slightly larger one every time while the history grows.
+		// Full size from the start, so merges happen in place and never reallocate.
+		h.snap = make([]float64, 0, recentLen)
 		h.all = make([]float64, 0, historyCap+recentRefresh)
-		h.spare = make([]float64, 0, historyCap+recentRefresh)
 	}
 	if len(h.recent) < recentLen {
 		h.recent = append(h.recent, v)
@@ -88,28 +85,29 @@ func (h *valueHistory) refreshRecent() {
 		kept = append(kept, v)
 	}
 	slices.Sort(h.added)
-	h.snap, h.spare = mergeSorted(h.spare[:0], kept, h.added), h.snap
+	h.snap = mergeInto(kept, h.added)
 	h.added, h.expired = h.added[:0], h.expired[:0]
 }
 
-// mergeSorted appends the merge of sorted a and b to dst.
-func mergeSorted(dst, a, b []float64) []float64 {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if a[i] <= b[j] {
-			dst, i = append(dst, a[i]), i+1
+// mergeInto merges sorted b into sorted a, in place from the back when a has the capacity.
+func mergeInto(a, b []float64) []float64 {
+	n := len(a)
+	a = append(a, b...) // grows a only when its capacity falls short
+	i, j := n-1, len(b)-1
+	for k := len(a) - 1; j >= 0; k-- {
+		if i >= 0 && a[i] > b[j] {
+			a[k], i = a[i], i-1
 		} else {
-			dst, j = append(dst, b[j]), j+1
+			a[k], j = b[j], j-1
 		}
 	}
-	return append(append(dst, a[i:]...), b[j:]...)
+	return a
 }
 
 // merge sorts the pending values into the history sample and refreshes its extremes.
 func (h *valueHistory) merge() {
 	slices.Sort(h.pending)
-	merged := mergeSorted(h.spare[:0], h.all, h.pending)
-	h.spare = h.all
+	merged := mergeInto(h.all, h.pending)
 	for len(merged) > historyCap {
 		half := merged[:0]
 		for k := 1; k < len(merged); k += 2 {

@@ -11,7 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/foresight-aiops/foresight/pkg/seriesio"
 )
 
 // File is one series of the corpus with its labelled windows.
@@ -112,11 +113,8 @@ func loadFile(path string) (File, error) {
 
 // parseTime reads NAB's "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC) as Unix ms.
 func parseTime(s string) (int64, error) {
-	t, err := time.Parse("2006-01-02 15:04:05.999999", strings.TrimSpace(s))
-	if err != nil {
-		return 0, fmt.Errorf("timestamp %q: want YYYY-MM-DD HH:MM:SS", s)
-	}
-	return t.UnixMilli(), nil
+	ms, _, err := seriesio.ParseTimestamp(strings.TrimSpace(s))
+	return ms, err
 }
 
 // windowRows maps labelled [start, end] timestamps to the first rows carrying them, as NAB's

@@ -96,7 +96,7 @@ func sweepRows(scores []float64, windows []Window, p Profile, base int) []row {
 type Level struct{ Threshold, Score float64 }
 
 // scoreByThreshold is Sweeper.calcScoreByThreshold: the score at every distinct threshold,
-// highest threshold first. nWindows is the number of distinct window ids in rows.
+// highest threshold first.
 func scoreByThreshold(rows []row, p Profile) []Level {
 	sorted := make([]row, len(rows))
 	copy(sorted, rows)

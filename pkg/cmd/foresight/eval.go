@@ -61,14 +61,10 @@ func runEvalNAB(args []string, stdout, stderr io.Writer) int {
 	start := time.Now()
 	scores, detectTime := detectCorpus(corpus, cfg, *workers)
 	results := make([]nab.Result, len(nab.Profiles))
-	var fileScores []float64
 	for i, p := range nab.Profiles {
 		if results[i], err = corpus.Optimize(scores, p); err != nil {
 			fmt.Fprintf(stderr, "foresight eval nab: %v\n", err)
 			return exitFail
-		}
-		if i == 0 {
-			_, fileScores, _ = corpus.ScoreAt(scores, p, results[i].Threshold)
 		}
 	}
 	// The sweep picks NAB's best threshold per profile; the product flags at the
@@ -84,6 +80,7 @@ func runEvalNAB(args []string, stdout, stderr io.Writer) int {
 	}
 	total := time.Since(start)
 	if *verbose {
+		_, fileScores, _ := corpus.ScoreAt(scores, nab.Profiles[0], results[0].Threshold)
 		printFileScores(stdout, corpus, fileScores)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
