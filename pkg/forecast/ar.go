@@ -58,6 +58,9 @@ func arLags(periods []int) []int {
 	if long > base+2 {
 		lags = append(lags, long-1, long+1)
 	}
+	if 2*base+1 < long {
+		lags = append(lags, 2*base-1, 2*base+1)
+	}
 	sort.Ints(lags)
 	return uniqueSorted(lags)
 }
@@ -155,6 +158,8 @@ type arMethod struct{ m *arModel }
 func (a arMethod) name() string {
 	return "seasonal AR(" + strconv.Itoa(len(a.m.lags)) + " lags up to " + strconv.Itoa(a.m.lags[len(a.m.lags)-1]) + ")"
 }
+
+func (a arMethod) warmup() int { return a.m.lags[len(a.m.lags)-1] }
 
 func (a arMethod) forecast(y []float64, end int, out []float64) {
 	m := a.m

@@ -183,7 +183,7 @@ func fitETS(y []float64, spec etsSpec) (*ets, bool) {
 		return l
 	}
 	x0 := make([]float64, dim) // logistic(0): the middle of each range
-	x0[0] = -1.0                 // α near 0.27
+	x0[0] = -1.0               // α near 0.27
 	res, err := optimize.Minimize(optimize.Problem{Func: f}, x0, &optimize.Settings{FuncEvaluations: 60 * dim * dim, Converger: &optimize.FunctionConverge{Absolute: 1e-6, Relative: 1e-6, Iterations: 40}}, &optimize.NelderMead{})
 	if err != nil && res == nil {
 		return nil, false

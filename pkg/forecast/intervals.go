@@ -19,7 +19,13 @@ const (
 	backtestSpan = 0.5
 	// minPooled is the least number of errors a quantile is read from.
 	minPooled = 30
+	// intervalWiden scales the backtest errors: they are in-sample (the parameters were
+	// fitted to those very points), so they understate the errors of a real forecast. The
+	// factor was measured on M4 hourly's training data only (forecasting each series' last
+	// 48 training values from the rest): 1.5 brings the 95 % coverage there to 0.94.
+	intervalWiden = 1.5
 )
+
 
 func intervals(m method, y, mean []float64, periods []int, levels []float64) []Interval {
 	errs := backtestErrors(m, y, len(mean))
@@ -35,7 +41,7 @@ func intervals(m method, y, mean []float64, periods []int, levels []float64) []I
 		}
 		sort.Float64s(pool)
 		for i, l := range levels {
-			lo, hi := quantile(pool, (1-l)/2), quantile(pool, (1+l)/2)
+			lo, hi := intervalWiden*quantile(pool, (1-l)/2), intervalWiden*quantile(pool, (1+l)/2)
 			out[i].Lower[h], out[i].Upper[h] = mean[h]+lo, mean[h]+hi
 		}
 	}
@@ -45,7 +51,7 @@ func intervals(m method, y, mean []float64, periods []int, levels []float64) []I
 // backtestErrors[h] are the errors y − forecast at horizon h+1 over the origins.
 func backtestErrors(m method, y []float64, steps int) [][]float64 {
 	n := len(y)
-	first := max(n-int(backtestSpan*float64(n)), n/4, 2)
+	first := max(n-int(backtestSpan*float64(n)), m.warmup(), 1)
 	last := n - 1
 	stride := max(1, (last-first)/backtestOrigins)
 	errs := make([][]float64, steps)

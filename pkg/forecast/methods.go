@@ -10,13 +10,18 @@ import (
 // any prefix y[:end] of the history it was fitted on, which is how it is backtested.
 type method interface {
 	name() string
+	// forecast writes the len(out) steps after y[:end]; end ≥ warmup().
 	forecast(y []float64, end int, out []float64)
+	// warmup is the fewest values the method can forecast from.
+	warmup() int
 }
 
 // etsMethod is the ETS model chosen by AICc among the candidate specs.
 type etsMethod struct{ m *ets }
 
 func (e etsMethod) name() string { return e.m.spec.String() }
+
+func (e etsMethod) warmup() int { return 1 }
 
 func (e etsMethod) forecast(y []float64, end int, out []float64) {
 	st := e.m.init.clone()
@@ -67,6 +72,8 @@ func (s seasonalNaive) name() string {
 	}
 	return "seasonal naive period " + strconv.Itoa(s.p)
 }
+
+func (s seasonalNaive) warmup() int { return s.p }
 
 func (s seasonalNaive) forecast(y []float64, end int, out []float64) {
 	for h := range out {

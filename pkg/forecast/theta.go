@@ -76,6 +76,8 @@ func (m *thetaMethod) reseason(v float64, t int) float64 {
 	}
 }
 
+func (m *thetaMethod) warmup() int { return 1 }
+
 func (m *thetaMethod) forecast(y []float64, end int, out []float64) {
 	level := m.level0
 	for t, v := range y[:end] {
