@@ -43,7 +43,7 @@ func arLags(periods []int) []int {
 		base = periods[0]
 	}
 	long := arCycles * base
-	if len(periods) > 1 {
+	if len(periods) > 1 && periods[len(periods)-1] > long {
 		long = periods[len(periods)-1]
 	}
 	var lags []int

@@ -220,7 +220,7 @@ func TestDetectPeriods(t *testing.T) {
 		want []int
 	}{
 		{"daily", daily(960, false, 1, 5), []int{24}},
-		{"daily and weekly", daily(24*7*5, true, 1, 6), []int{24, 168}},
+		{"weekly dominates daily", daily(24*7*5, true, 1, 6), []int{168}},
 		{"white noise", noise, nil},
 		{"too short", daily(50, false, 0, 7), nil},
 	}

@@ -29,16 +29,6 @@ func detectPeriods(y []float64) []int {
 	if base == 0 {
 		return nil
 	}
-	// A dominant long cycle can hide a shorter one it is made of (weekdays and weekends
-	// of a daily cycle): keep the shortest significant divisor as the base.
-	for k := base / minPeriod; k >= 2; k-- {
-		if base%k != 0 {
-			continue
-		}
-		if q := localPeak(acf, base/k, 1); q > 0 && acf[q] >= minACF && significant(acf, q, len(y)) {
-			return []int{q, base}
-		}
-	}
 	periods := []int{base}
 	best := acf[base]
 	for k := 2; k*base <= maxLag && len(periods) < maxPeriods; k++ {
