@@ -74,11 +74,12 @@ func (s *scorer) observe(z, v float64, judged bool) float64 {
 		// Sums of n unit residuals scaled by √n: each is a standard deviation unit.
 		stats[1], stats[2] = math.Abs(m4)/2, math.Abs(m16)/4
 	}
-	best := max(s.values.rankSurprise(v), s.values.extremeSurprise(v))
+	// The largest surprise is the smallest p-value: one logarithm, taken last.
+	p := min(s.values.rankP(v), s.values.extremeP(v))
 	for i, x := range stats {
-		best = max(best, s.zTail[i].observe(x))
+		p = min(p, s.zTail[i].observe(x))
 	}
-	return max(0, min(maxSurprise, best)-lookElsewhere)
+	return max(0, min(maxSurprise, -math.Log10(p))-lookElsewhere)
 }
 
 // residualLimit is the residual (in robust standard deviations) at which the spike

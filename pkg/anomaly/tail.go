@@ -39,21 +39,39 @@ func tailBin(x float64) int {
 	if !(x > 0) {
 		return 0
 	}
-	b := int((math.Log2(x) - tailMinExp) * tailBinsPerOctave)
+	// The bin from the float's own bits, without a logarithm: the exponent gives the
+	// octave and the mantissa's place among the eighth-octave edges the bin within it.
+	bits := math.Float64bits(x)
+	exp := int(bits>>52) - 1023
+	mant := bits & (1<<52 - 1)
+	sub := 0
+	for sub < tailBinsPerOctave-1 && mant >= octaveEdges[sub] {
+		sub++
+	}
+	b := (exp-tailMinExp)*tailBinsPerOctave + sub
 	return max(0, min(tailBins-1, b))
 }
+
+// octaveEdges are the mantissa bits of 2^(k/8), k = 1..7: the edges between the bins of
+// one octave.
+var octaveEdges = func() (e [tailBinsPerOctave - 1]uint64) {
+	for k := range e {
+		e[k] = math.Float64bits(math.Exp2(float64(k+1)/tailBinsPerOctave)) & (1<<52 - 1)
+	}
+	return e
+}()
 
 // binLog is ln of the lower edge of bin b.
 func binLog(b int) float64 {
 	return (float64(b)/tailBinsPerOctave + tailMinExp) * math.Ln2
 }
 
-// observe returns the surprise of x, then adds it to the history.
+// observe returns the tail probability of x, then adds it to the history.
 func (e *tailEstimator) observe(x float64) float64 {
 	b := tailBin(x)
-	s := e.surprise(x, b)
+	p := e.pValue(x, b)
 	e.add(b)
-	return s
+	return p
 }
 
 // add records a value that fell in bin b.
@@ -95,18 +113,19 @@ func (e *tailEstimator) sync() {
 	e.scale = max(sum/e.peaks, tailMinScale)
 }
 
-// surprise is −log10 of the probability of a value ≥ x (in bin b) under the history so
-// far, with one pseudo-observation so an empty or short history is never certain.
-func (e *tailEstimator) surprise(x float64, b int) float64 {
+// pValue is the probability of a value ≥ x (in bin b) under the history so far, with one
+// pseudo-observation so an empty or short history is never certain. It is a probability
+// rather than its logarithm so the scorer, which wants only the smallest of several, takes
+// one logarithm per point instead of one per statistic.
+func (e *tailEstimator) pValue(x float64, b int) float64 {
 	if e.n == 0 || !(x > 0) {
-		return 0
+		return 1
 	}
 	if b < e.u || e.peaks < tailMinPeaks {
-		c := e.bodyCount(b)
-		return -math.Log10((c + 1) / (e.n + 1))
+		return (e.bodyCount(b) + 1) / (e.n + 1)
 	}
 	excess := max(0, math.Log(x)-binLog(e.u))
-	return -math.Log10((e.peaks+1)/(e.n+1)) + excess/e.scale/math.Ln10
+	return (e.peaks + 1) / (e.n + 1) * math.Exp(-excess/e.scale)
 }
 
 // quantile is the smallest x whose surprise reaches s: the inverse of surprise, used to
@@ -140,13 +159,13 @@ func (e *tailEstimator) quantile(s float64) float64 {
 // bodyCount is the number of values at or above bin b, values in b counting half: the
 // cached counts plus the additions since, so it is exact between refreshes.
 func (e *tailEstimator) bodyCount(b int) float64 {
-	c := e.above[b+1] + 0.5*e.counts[b]
+	newer := 0
 	for _, f := range e.fresh[:e.sinceSync] {
 		if f > b {
-			c++
+			newer++
 		}
 	}
-	return c
+	return e.above[b+1] + 0.5*e.counts[b] + float64(newer)
 }
 
 // seedHalfNormal adds weight pseudo-observations distributed as |N(0, 1)|, the statistic's

@@ -3,7 +3,6 @@ package anomaly
 import (
 	"math"
 	"slices"
-	"sort"
 )
 
 // Value-novelty statistics: how unusual is the value itself, whatever the model expected?
@@ -16,6 +15,10 @@ const (
 	historyCap    = 4096 // bound on the sorted sample of the whole history
 	historyTail   = 0.01 // fraction of the history sample on each side treated as extremes
 	minHistory    = 100  // values needed before either statistic speaks
+	// staleBeyond is how many values past the extremes force an early merge: a series that
+	// has moved to a level past its history is judged against the new level after a few
+	// points rather than re-reported as new until the next scheduled merge.
+	staleBeyond = 3
 )
 
 // valueHistory holds a ring of recent values with a periodically sorted copy, and a
@@ -32,6 +35,7 @@ type valueHistory struct {
 	// Extremes of all as of the last merge: the k-th lowest and highest values, the mean
 	// distance of the k extremes beyond them, and k/(len+1).
 	lo, hi, loScale, hiScale, frac float64
+	beyond                         int // pending values past those extremes
 }
 
 func (h *valueHistory) clone() valueHistory {
@@ -67,7 +71,10 @@ func (h *valueHistory) add(v float64) {
 		h.refreshRecent()
 	}
 	h.pending = append(h.pending, v)
-	if len(h.pending) >= min(recentRefresh, max(8, len(h.all)/8)) {
+	if h.frac > 0 && (v > h.hi || v < h.lo) {
+		h.beyond++
+	}
+	if h.beyond >= staleBeyond || len(h.pending) >= min(recentRefresh, max(8, len(h.all)/8)) {
 		h.merge()
 	}
 }
@@ -115,7 +122,7 @@ func (h *valueHistory) merge() {
 		}
 		merged = half
 	}
-	h.all, h.pending = merged, h.pending[:0]
+	h.all, h.pending, h.beyond = merged, h.pending[:0], 0
 
 	n := len(h.all)
 	k := max(5, int(historyTail*float64(n)))
@@ -136,23 +143,42 @@ func (h *valueHistory) merge() {
 	h.frac = float64(k) / float64(n+1)
 }
 
-// rankSurprise is −log10 of the two-sided rank p-value of v in the recent window.
-func (h *valueHistory) rankSurprise(v float64) float64 {
+// rankP is the two-sided rank p-value of v in the recent window (1 before there is one).
+func (h *valueHistory) rankP(v float64) float64 {
 	n := len(h.snap)
 	if n < minHistory {
-		return 0
+		return 1
 	}
-	below := sort.Search(n, func(i int) bool { return h.snap[i] > v }) // values ≤ v
-	above := n - sort.SearchFloat64s(h.snap, v)                        // values ≥ v
-	return -math.Log10(float64(min(below, above)+1) / float64(n+1))
+	lo := countBelow(h.snap, v, false) // values < v
+	hi := lo                           // values ≤ v
+	if lo < n && h.snap[lo] == v {
+		hi = countBelow(h.snap, v, true)
+	}
+	return float64(min(hi, n-lo)+1) / float64(n+1)
 }
 
-// extremeSurprise grades a value beyond the history's extremes: exponentially less likely
-// with its distance past the k-th most extreme value, in units of the extremes' own spread
-// (peaks over threshold with an exponential tail). Values within the extremes score 0.
-func (h *valueHistory) extremeSurprise(v float64) float64 {
+// countBelow is the number of elements of sorted a below v (or equal to it, with orEqual):
+// a binary search without sort.Search's closure call per step.
+func countBelow(a []float64, v float64, orEqual bool) int {
+	lo, n := 0, len(a)
+	for n > 0 {
+		half := n / 2
+		if x := a[lo+half]; x < v || (orEqual && x == v) {
+			lo += half + 1
+			n -= half + 1
+		} else {
+			n = half
+		}
+	}
+	return lo
+}
+
+// extremeP grades a value beyond the history's extremes: exponentially less likely with
+// its distance past the k-th most extreme value, in units of the extremes' own spread
+// (peaks over threshold with an exponential tail). Values within the extremes get 1.
+func (h *valueHistory) extremeP(v float64) float64 {
 	if len(h.all) < minHistory || h.frac == 0 {
-		return 0
+		return 1
 	}
 	var excess float64
 	switch {
@@ -161,7 +187,7 @@ func (h *valueHistory) extremeSurprise(v float64) float64 {
 	case v < h.lo:
 		excess = (h.lo - v) / h.loScale
 	default:
-		return 0
+		return 1
 	}
-	return min(maxSurprise, -math.Log10(h.frac)+excess/math.Ln10)
+	return h.frac * math.Exp(-excess)
 }
