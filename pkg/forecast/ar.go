@@ -23,7 +23,22 @@ const (
 	// arRidge keeps the normal equations solvable on flat stretches without shrinking the
 	// coefficients noticeably.
 	arRidge = 1e-6
+	// arPrior shrinks the coefficients toward the seasonal naive forecast (weight 1 on the
+	// base-period lag, 0 elsewhere) rather than toward zero: with dozens of lags fitted on a
+	// few hundred rows, the free fit chases noise, and repeating the last cycle is the
+	// natural forecast to fall back on. The penalty is arPrior × rows × variance of the
+	// transformed series per squared coefficient deviation, so it is scale-free and the same
+	// share of the data's sum of squares on any series: 1 % regularises without overriding
+	// what the data shows. Chosen on M4 hourly's training data only (each series' last 48
+	// training values forecast from the rest): 0.003 to 0.03 all score alike there.
+	arPrior = 0.01
 )
+
+// arReaches are the lag reaches, in base cycles, of the autoregressions that are averaged:
+// a week and two weeks of days. Which reach suits a series is uncertain (two weeks catches
+// fortnightly patterns and averages more weeks, one week leaves more rows per coefficient),
+// and averaging the two forecasts cuts the variance of either choice.
+var arReaches = []int{arCycles, 2 * arCycles}
 
 // arModel is a fitted seasonal autoregression.
 type arModel struct {
@@ -35,14 +50,12 @@ type arModel struct {
 	hi    float64 // so an unstable fit cannot explode
 }
 
-// arLags are the lags for the given periods: the whole last cycle plus one, then the same
-// phase in earlier cycles up to the longest period, and its two neighbours there.
-func arLags(periods []int) []int {
-	base := 1
-	if len(periods) > 0 {
-		base = periods[0]
-	}
-	long := arCycles * base
+// arLags are the lags for the given periods and reach (in base cycles): the whole last
+// cycle plus one, then the same phase in earlier cycles up to the longest period, and its
+// two neighbours there.
+func arLags(periods []int, cycles int) []int {
+	base := basePeriod(periods)
+	long := cycles * base
 	if len(periods) > 1 && periods[len(periods)-1] > long {
 		long = periods[len(periods)-1]
 	}
@@ -65,9 +78,34 @@ func arLags(periods []int) []int {
 	return uniqueSorted(lags)
 }
 
-// fitAR fits the autoregression on y with the lags the data can support.
-func fitAR(y []float64, periods []int, positive bool) (*arModel, bool) {
-	lags := arLags(periods)
+// basePeriod is the shortest seasonal period, 1 when there is none.
+func basePeriod(periods []int) int {
+	if len(periods) == 0 {
+		return 1
+	}
+	return periods[0]
+}
+
+// fitAR fits one autoregression per reach in arReaches and averages their forecasts.
+func fitAR(y []float64, periods []int, positive bool) (method, bool) {
+	var ms []*arModel
+	for _, c := range arReaches {
+		if m, ok := fitARLags(y, arLags(periods, c), basePeriod(periods), positive); ok {
+			ms = append(ms, m)
+		}
+	}
+	switch len(ms) {
+	case 0:
+		return nil, false
+	case 1:
+		return arMethod{ms[0]}, true
+	}
+	return arEnsemble{ms}, true
+}
+
+// fitARLags fits the autoregression on y with the lags the data can support, shrunk
+// toward the seasonal naive forecast of period prior.
+func fitARLags(y []float64, lags []int, prior int, positive bool) (*arModel, bool) {
 	for len(lags) > 0 && len(y)-lags[len(lags)-1] < arRowsPerParam*(len(lags)+1) {
 		lags = lags[:len(lags)-1]
 	}
@@ -79,7 +117,7 @@ func fitAR(y []float64, periods []int, positive bool) (*arModel, bool) {
 	m.lo, m.hi = rangeOf(z)
 	span := m.hi - m.lo
 	m.lo, m.hi = m.lo-span, m.hi+span
-	m.coef = leastSquares(z, lags)
+	m.coef = leastSquares(z, lags, prior)
 	return m, m.coef != nil
 }
 
@@ -115,8 +153,10 @@ func (m *arModel) untransform(v float64) float64 {
 	return v * m.scale
 }
 
-// leastSquares solves for the intercept and lag coefficients by the normal equations.
-func leastSquares(z []float64, lags []int) []float64 {
+// leastSquares solves for the intercept and lag coefficients by the normal equations,
+// penalised toward a coefficient of 1 on lag prior (when it is among the lags) and 0 on the
+// others; see arPrior.
+func leastSquares(z []float64, lags []int, prior int) []float64 {
 	k := len(lags) + 1
 	maxLag := lags[len(lags)-1]
 	xtx := mat.NewSymDense(k, nil)
@@ -135,8 +175,12 @@ func leastSquares(z []float64, lags []int) []float64 {
 		}
 	}
 	rows := float64(len(z) - maxLag)
-	for j := 1; j < k; j++ {
-		xtx.SetSym(j, j, xtx.At(j, j)+arRidge*rows)
+	penalty := arPrior * rows * variance(z)
+	for j, l := range lags {
+		xtx.SetSym(j+1, j+1, xtx.At(j+1, j+1)+arRidge*rows+penalty)
+		if l == prior {
+			xty.SetVec(j+1, xty.AtVec(j+1)+penalty)
+		}
 	}
 	var coef mat.VecDense
 	if err := coef.SolveVec(xtx, xty); err != nil {
@@ -150,6 +194,18 @@ func leastSquares(z []float64, lags []int) []float64 {
 		}
 	}
 	return out
+}
+
+func variance(x []float64) float64 {
+	var mean, s float64
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	for _, v := range x {
+		s += (v - mean) * (v - mean)
+	}
+	return s / float64(len(x))
 }
 
 // arMethod forecasts with a fitted autoregression.
@@ -176,6 +232,52 @@ func (a arMethod) forecast(y []float64, end int, out []float64) {
 		v = min(max(v, m.lo), m.hi)
 		z[base+h] = v
 		out[h] = m.untransform(v)
+	}
+}
+
+// arEnsemble averages the forecasts of several autoregressions on the scale they were
+// fitted on: geometrically when all work on logs, arithmetically otherwise.
+type arEnsemble struct{ ms []*arModel }
+
+func (a arEnsemble) name() string {
+	s := "average of " + strconv.Itoa(len(a.ms)) + " seasonal ARs ("
+	for i, m := range a.ms {
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.Itoa(len(m.lags)) + " lags up to " + strconv.Itoa(m.lags[len(m.lags)-1])
+	}
+	return s + ")"
+}
+
+func (a arEnsemble) warmup() int {
+	w := 0
+	for _, m := range a.ms {
+		w = max(w, arMethod{m}.warmup())
+	}
+	return w
+}
+
+func (a arEnsemble) forecast(y []float64, end int, out []float64) {
+	logs := true
+	for _, m := range a.ms {
+		logs = logs && m.logs
+	}
+	clear(out)
+	one := make([]float64, len(out))
+	for _, m := range a.ms {
+		arMethod{m}.forecast(y, end, one)
+		for h, v := range one {
+			if logs {
+				v = math.Log(v)
+			}
+			out[h] += v / float64(len(a.ms))
+		}
+	}
+	if logs {
+		for h := range out {
+			out[h] = math.Exp(out[h])
+		}
 	}
 }
 

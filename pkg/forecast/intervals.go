@@ -40,7 +40,9 @@ func intervals(m method, y, mean []float64, periods []int, levels []float64) []I
 		}
 		sort.Float64s(pool)
 		for i, l := range levels {
-			lo, hi := intervalWiden*quantile(pool, (1-l)/2), intervalWiden*quantile(pool, (1+l)/2)
+			// An interval always holds its own point forecast, even when every backtest
+			// error had the same sign (a biased fit to a noiseless series).
+			lo, hi := min(intervalWiden*quantile(pool, (1-l)/2), 0), max(intervalWiden*quantile(pool, (1+l)/2), 0)
 			out[i].Lower[h], out[i].Upper[h] = mean[h]+lo, mean[h]+hi
 		}
 	}

@@ -33,9 +33,9 @@ func TestEvalM4(t *testing.T) {
 		}
 	}
 	// Guards against regression, a little below the recorded figures (docs/BENCHMARKS.md:
-	// OWA 0.422, MSIS 6.83, coverage 0.954); the seasonal naive benchmark alone gives 0.628.
-	if owa > 0.435 {
-		t.Errorf("%s: OWA %.3f, above the 0.435 floor", last, owa)
+	// OWA 0.427, MSIS 6.79, coverage 0.945); the seasonal naive benchmark alone gives 0.628.
+	if owa > 0.44 {
+		t.Errorf("%s: OWA %.3f, above the 0.44 floor", last, owa)
 	}
 	if msis > 7.2 {
 		t.Errorf("%s: MSIS %.3f, above 7.2", last, msis)
