@@ -82,6 +82,14 @@ describe('DataSource', () => {
       });
     });
 
+    it('interpolates the horizon of a forecast and keeps its number fields', () => {
+      const result = ds.applyTemplateVariables(
+        query({ kind: 'forecast', horizon: '${window}', threshold: 0.9, intervalLevel: 80 }),
+        {}
+      );
+      expect(result).toMatchObject({ kind: 'forecast', horizon: '14d', threshold: 0.9, intervalLevel: 80 });
+    });
+
     it('formats multi-value variables in expr as an escaped regex alternation', () => {
       const result = ds.applyTemplateVariables(query({ expr: 'up{service=~"$service"}' }), {});
       expect(result.expr).toBe('up{service=~"(checkout|cart\\\\.v2)"}');
@@ -104,6 +112,7 @@ describe('DataSource', () => {
       expect(result.legendFormat).toBeUndefined();
       expect(result.trainingWindow).toBeUndefined();
       expect(result.minStep).toBeUndefined();
+      expect(result.horizon).toBeUndefined();
     });
 
     it('sets the data source when queries are interpolated for Explore', () => {

@@ -27,6 +27,7 @@ export class DataSource extends DataSourceWithBackend<FsQuery, FsOptions> {
       legendFormat: replace(query.legendFormat),
       trainingWindow: replace(query.trainingWindow),
       minStep: replace(query.minStep),
+      horizon: replace(query.horizon),
     };
   }
 

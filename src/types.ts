@@ -6,18 +6,21 @@ import { DataQuery } from '@grafana/schema';
  * definition in QUERY_KIND_DEFINITIONS and an editor in components/query/kindEditors.ts;
  * the compiler points at every place that still misses it.
  *
- * Planned: 'forecast' | 'changepoints' | 'patterns' | 'incidents' | 'hypotheses'.
+ * Planned: 'changepoints' | 'patterns' | 'incidents' | 'hypotheses'.
  */
-export const QUERY_KINDS = ['anomaly'] as const;
+export const QUERY_KINDS = ['anomaly', 'forecast'] as const;
 
 /** What a query asks the backend to compute. */
 export type QueryKind = (typeof QUERY_KINDS)[number];
 
-/** Seasonal periods the anomaly model can fit; 'auto' lets the backend choose. */
+/** Seasonal periods the anomaly and forecast models can fit; 'auto' lets the backend choose. */
 export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
 
 /** 'bands' returns actual, predicted, lower and upper series; 'score' only the anomaly score (for alert rules). */
 export type AnomalyOutput = 'bands' | 'score';
+
+/** Coverage, in percent, of the prediction interval a forecast draws. */
+export type IntervalLevel = 80 | 95;
 
 /** Fields of every Foresight query, as the backend decodes them from JSON. */
 export interface FsQuery extends DataQuery {
@@ -34,6 +37,12 @@ export interface FsQuery extends DataQuery {
   output?: AnomalyOutput;
   /** Lower bound for the query step, a Prometheus duration. */
   minStep?: string;
+  /** Forecast: how far past the end of the panel, a Prometheus duration such as 24h. */
+  horizon?: string;
+  /** Forecast: coverage of the drawn prediction interval. */
+  intervalLevel?: IntervalLevel;
+  /** Forecast: when set, each series gets the time at which it is forecast to reach this value. */
+  threshold?: number;
 }
 
 /** Defaults the backend applies to absent fields; the editor shows the same values. */
@@ -41,6 +50,8 @@ export const DEFAULT_TRAINING_WINDOW = '7d';
 export const DEFAULT_SEASONALITY: Seasonality = 'auto';
 export const DEFAULT_SENSITIVITY = 0.5;
 export const DEFAULT_OUTPUT: AnomalyOutput = 'bands';
+export const DEFAULT_HORIZON = '24h';
+export const DEFAULT_INTERVAL_LEVEL: IntervalLevel = 95;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_MAX_SERIES = 500;
 export const DEFAULT_MAX_POINTS_PER_SERIES = 50_000;
@@ -66,7 +77,13 @@ export interface QueryKindDefinition {
 export const QUERY_KIND_DEFINITIONS: Record<QueryKind, QueryKindDefinition> = {
   anomaly: {
     label: 'Anomaly',
-    description: 'Expected band from a seasonal baseline; points outside it, and sudden shifts or never-seen levels, are anomalies',
+    description:
+      'Expected band from a seasonal baseline; points outside it, and sudden shifts or never-seen levels, are anomalies',
+  },
+  forecast: {
+    label: 'Forecast',
+    description:
+      'Continues each series past the end of the panel with a prediction interval; with a threshold, when it will be reached',
   },
 };
 

@@ -99,6 +99,36 @@ func TestPluginAgainstRealPrometheus(t *testing.T) {
 		}
 	})
 
+	t.Run("forecast", func(t *testing.T) {
+		q := forecastQuery("F", synthetic.MetricName, from, to, map[string]any{"threshold": 1e9})
+		resp := p.queryData(t, &backend.QueryDataRequest{PluginContext: pc, Queries: []backend.DataQuery{q}})
+		r := resp.Responses["F"]
+		if r.Error != nil {
+			t.Fatalf("query error: %v", r.Error)
+		}
+		if len(r.Frames) != 4 { // a frame per service and the time-to-threshold table
+			t.Fatalf("%d frames, want 4", len(r.Frames))
+		}
+		for _, f := range r.Frames[:3] {
+			checkForecastFrame(t, f, to)
+		}
+		table := r.Frames[3]
+		if table.Rows() != 3 || table.Fields[3].Name != "time_to_threshold" || table.Fields[3].At(0).(*float64) != nil {
+			t.Errorf("time-to-threshold table: %d rows, fields %v", table.Rows(), fieldNames(table))
+		}
+
+		resp = p.queryData(t, &backend.QueryDataRequest{PluginContext: pc, Headers: map[string]string{backend.FromAlertHeaderName: "true"}, Queries: []backend.DataQuery{q}})
+		r = resp.Responses["F"]
+		if r.Error != nil || len(r.Frames) != 3 {
+			t.Fatalf("alert: error %v, %d frames", r.Error, len(r.Frames))
+		}
+		for _, f := range r.Frames {
+			if v := f.Fields[0].At(0).(float64); f.Fields[0].Name != "time_to_threshold" || !math.IsInf(v, 1) || f.Fields[0].Labels["service"] == "" {
+				t.Errorf("alert frame %s: %v = %v, want a labelled +Inf time to an unreachable threshold", f.Name, fieldNames(f), v)
+			}
+		}
+	})
+
 	t.Run("bad PromQL", func(t *testing.T) {
 		resp := p.queryData(t, &backend.QueryDataRequest{PluginContext: pc, Queries: []backend.DataQuery{anomalyQuery("B", "rate(x[5m]", from, to)}})
 		r := resp.Responses["B"]
@@ -106,6 +136,47 @@ func TestPluginAgainstRealPrometheus(t *testing.T) {
 			t.Errorf("bad PromQL answered %v %v", r.Status, r.Error)
 		}
 	})
+}
+
+func forecastQuery(refID, expr string, from, to time.Time, extra map[string]any) backend.DataQuery {
+	q := map[string]any{"refId": refID, "kind": "forecast", "expr": expr, "trainingWindow": "2d", "horizon": "6h", "seasonality": "daily"}
+	for k, v := range extra {
+		q[k] = v
+	}
+	raw, _ := json.Marshal(q)
+	// Five-minute steps keep the daily cycle at 288 steps, quick to fit under the race detector.
+	return backend.DataQuery{RefID: refID, JSON: raw, TimeRange: backend.TimeRange{From: from, To: to}, Interval: 5 * time.Minute, MaxDataPoints: 1000}
+}
+
+// checkForecastFrame asserts the forecast continues the series for the 6h horizon after the
+// panel, starting at its last value, inside its interval.
+func checkForecastFrame(t *testing.T, f *data.Frame, to time.Time) {
+	t.Helper()
+	if got := strings.Join(fieldNames(f), ","); got != "time,value,forecast,lower,upper" {
+		t.Fatalf("fields %s", got)
+	}
+	n := f.Rows()
+	if end := f.Fields[0].At(n - 1).(time.Time); end.After(to.Add(6*time.Hour)) || !end.After(to.Add(6*time.Hour-5*time.Minute)) {
+		t.Errorf("%s: frame ends at %v, want 6h after the panel's last step before %v", f.Name, end, to)
+	}
+	last := -1
+	for i := range n {
+		if v := f.Fields[1].At(i).(float64); !math.IsNaN(v) {
+			last = i
+		}
+	}
+	if last < 0 || f.Fields[2].At(last) != f.Fields[1].At(last) {
+		t.Fatalf("%s: the forecast does not start at the last value (index %d)", f.Name, last)
+	}
+	for i := last + 1; i < n; i++ {
+		fc, lo, hi := f.Fields[2].At(i).(float64), f.Fields[3].At(i).(float64), f.Fields[4].At(i).(float64)
+		if math.IsNaN(fc) || fc < lo || fc > hi {
+			t.Fatalf("%s: at %d forecast %v outside [%v, %v]", f.Name, i, fc, lo, hi)
+		}
+	}
+	if f.Meta == nil || f.Meta.Custom == nil || !strings.Contains(f.Meta.ExecutedQueryString, "model: ") {
+		t.Errorf("%s: meta %+v does not name the model", f.Name, f.Meta)
+	}
 }
 
 // checkBandFrame asserts the data-plane shape and the behaviour users see: the injected

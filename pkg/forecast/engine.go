@@ -60,14 +60,14 @@ func forecast(values []float64, cfg Config) (Result, error) {
 }
 
 // choosePeriods keeps the given periods the history can support (two full cycles), or
-// detects them when none were given.
+// detects them when none were given. A given period of 1 is no cycle (NoSeason).
 func choosePeriods(y []float64, given []int) []int {
 	if len(given) == 0 {
 		return detectPeriods(y)
 	}
 	var out []int
 	for _, p := range given {
-		if len(y) >= 2*p {
+		if p >= 2 && len(y) >= 2*p {
 			out = append(out, p)
 		}
 	}
@@ -109,7 +109,7 @@ func choose(y []float64, periods []int, positive bool, steps int) (method, strin
 
 // fitPeriods drops the periods a shortened history no longer supports.
 func fitPeriods(y []float64, periods []int) []int {
-	return choosePeriods(y, append([]int{-1}, periods...)[1:])
+	return choosePeriods(y, append(append([]int(nil), NoSeason...), periods...))
 }
 
 // errorScale is the in-sample mean absolute error of the seasonal naive forecast (MASE's

@@ -17,7 +17,7 @@ type Config struct {
 	// Horizon is the number of steps to forecast.
 	Horizon int
 	// Periods are the seasonal periods in steps (24 and 168 on hourly data). Empty means
-	// detect them from the series.
+	// detect them from the series; NoSeason ({1}) means the series has none.
 	Periods []int
 	// Levels are the coverages of the prediction intervals, each in (0, 1).
 	Levels []float64
@@ -31,6 +31,9 @@ func DefaultConfig() Config {
 	return Config{Horizon: 24, Levels: append([]float64(nil), DefaultLevels...)}
 }
 
+// NoSeason, as Config.Periods, forbids seasonal models: a period of one step is no cycle.
+var NoSeason = []int{1}
+
 // MaxHorizon bounds one forecast; beyond it the intervals say nothing useful anyway.
 const MaxHorizon = 10000
 
@@ -40,8 +43,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("horizon %d is outside 1..%d steps", c.Horizon, MaxHorizon)
 	}
 	for _, p := range c.Periods {
-		if p < 2 {
-			return fmt.Errorf("seasonal period %d is shorter than 2 steps", p)
+		if p < 1 {
+			return fmt.Errorf("seasonal period %d is not a positive number of steps", p)
 		}
 	}
 	for _, l := range c.Levels {

@@ -194,7 +194,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"zero horizon", Config{Horizon: 0}, "horizon 0"},
 		{"huge horizon", Config{Horizon: MaxHorizon + 1}, "horizon"},
-		{"period 1", Config{Horizon: 1, Periods: []int{1}}, "period 1"},
+		{"period 0", Config{Horizon: 1, Periods: []int{0}}, "period 0"},
 		{"level 1", Config{Horizon: 1, Levels: []float64{1}}, "level 1"},
 		{"level 0", Config{Horizon: 1, Levels: []float64{0}}, "level 0"},
 	}
@@ -230,5 +230,17 @@ func TestDetectPeriods(t *testing.T) {
 				t.Errorf("periods %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestNoSeasonForbidsCycles(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Periods = NoSeason
+	res, err := Forecast(daily(480, false, 1, 8), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Periods) != 0 || strings.Contains(res.Model, "period") {
+		t.Errorf("model %q with periods %v, want no seasonality", res.Model, res.Periods)
 	}
 }

@@ -134,3 +134,19 @@ func BenchmarkForecast(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkForecastLongCycle is a panel-sized series: 11 days at a 5-minute step, a daily
+// cycle of 288 steps.
+func BenchmarkForecastLongCycle(b *testing.B) {
+	y := make([]float64, 288*11)
+	for t := range y {
+		y[t] = 100 + 20*math.Sin(2*math.Pi*float64(t)/288) + float64(t%7)
+	}
+	cfg := DefaultConfig()
+	cfg.Horizon = 288
+	for b.Loop() {
+		if _, err := Forecast(y, cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -54,10 +54,16 @@ func (d *Datasource) anomalyQuery(ctx context.Context, q backend.DataQuery, m qu
 	return backend.DataResponse{Frames: bandFrames(res, a, meta)}
 }
 
-// anomalyStep chooses the evaluation step: Grafana's interval for the panel, never below
-// the query's min step, and raised when the training window plus the range would need more
-// points per series than the limit allows.
+// anomalyStep chooses the evaluation step of an anomaly query; see panelStep.
 func (d *Datasource) anomalyStep(q backend.DataQuery, a query.Anomaly) (time.Duration, []data.Notice) {
+	return d.panelStep(q, a.MinStep, a.TrainingWindow, fmt.Sprintf("the %s training window and the range", a.TrainingWindow))
+}
+
+// panelStep chooses the evaluation step: Grafana's interval for the panel, never below the
+// query's min step, and raised when the range plus extra (history before it, horizon
+// after it; described by what, for the notice) would need more points per series than the
+// limit allows.
+func (d *Datasource) panelStep(q backend.DataQuery, minStep, extra time.Duration, what string) (time.Duration, []data.Notice) {
 	span := q.TimeRange.To.Sub(q.TimeRange.From)
 	step := q.Interval
 	if step <= 0 {
@@ -67,16 +73,16 @@ func (d *Datasource) anomalyStep(q backend.DataQuery, a query.Anomaly) (time.Dur
 		}
 		step = span / time.Duration(points)
 	}
-	step = max(step, a.MinStep, time.Second).Truncate(time.Millisecond)
+	step = max(step, minStep, time.Second).Truncate(time.Millisecond)
 	var notices []data.Notice
 	limit := time.Duration(d.settings.MaxPointsPerSeries)
-	if need := (span + a.TrainingWindow) / step; need > limit {
-		raised := ((span + a.TrainingWindow + limit - 1) / limit).Round(time.Second)
-		if raised*limit < span+a.TrainingWindow {
+	if need := (span + extra) / step; need > limit {
+		raised := ((span + extra + limit - 1) / limit).Round(time.Second)
+		if raised*limit < span+extra {
 			raised += time.Second
 		}
 		notices = append(notices, data.Notice{Severity: data.NoticeSeverityInfo, Text: fmt.Sprintf(
-			"step raised from %s to %s so the %s training window and the range fit in %d points per series", step, raised, a.TrainingWindow, d.settings.MaxPointsPerSeries)})
+			"step raised from %s to %s so %s fit in %d points per series", step, raised, what, d.settings.MaxPointsPerSeries)})
 		step = raised
 	}
 	return step, notices

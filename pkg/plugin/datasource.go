@@ -15,6 +15,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/foresight-aiops/foresight/pkg/bands"
+	"github.com/foresight-aiops/foresight/pkg/fitcache"
+	"github.com/foresight-aiops/foresight/pkg/history"
 	"github.com/foresight-aiops/foresight/pkg/query"
 	"github.com/foresight-aiops/foresight/pkg/source/prometheus"
 )
@@ -42,6 +44,8 @@ type Datasource struct {
 	prom      *prometheus.Client
 	promErr   error // why prom is nil
 	bands     *bands.Evaluator
+	history   *history.Store
+	fits      *fitcache.Cache
 	logger    log.Logger
 }
 
@@ -56,6 +60,8 @@ func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (ins
 		settings:  set,
 		sourceKey: fmt.Sprintf("%s@%d", s.UID, s.Updated.UnixNano()),
 		bands:     sharedBands,
+		history:   sharedHistory,
+		fits:      sharedFits,
 		logger:    log.DefaultLogger.With("datasource", s.UID),
 	}
 	if set.PrometheusURL == "" {
@@ -108,6 +114,8 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 	switch m.Kind {
 	case query.KindAnomaly:
 		return d.anomalyQuery(ctx, q, m, fromAlert)
+	case query.KindForecast:
+		return d.forecastQuery(ctx, q, m, fromAlert)
 	}
 	return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, fmt.Sprintf("query kind %q is not supported", m.Kind))
 }

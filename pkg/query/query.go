@@ -5,6 +5,8 @@ package query
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -18,7 +20,8 @@ type Kind string
 
 // The kinds of analysis. Each kind has its own parsed form and handler.
 const (
-	KindAnomaly Kind = "anomaly"
+	KindAnomaly  Kind = "anomaly"
+	KindForecast Kind = "forecast"
 )
 
 // Output selects which fields an anomaly query returns.
@@ -35,7 +38,13 @@ const (
 	DefaultKind           = KindAnomaly
 	DefaultTrainingWindow = "7d"
 	DefaultOutput         = OutputBands
+	DefaultHorizon        = "24h"
+	// DefaultIntervalLevel is the coverage, in percent, of the forecast's drawn interval.
+	DefaultIntervalLevel = 95
 )
+
+// IntervalLevels are the coverages, in percent, a forecast query may draw.
+var IntervalLevels = []float64{80, 95}
 
 // MaxTrainingWindow bounds the history one query may ask for.
 const MaxTrainingWindow = 90 * 24 * time.Hour
@@ -50,6 +59,9 @@ type Model struct {
 	LegendFormat   string   `json:"legendFormat,omitempty"`
 	Output         Output   `json:"output,omitempty"`
 	MinStep        string   `json:"minStep,omitempty"`
+	Horizon        string   `json:"horizon,omitempty"`
+	IntervalLevel  *float64 `json:"intervalLevel,omitempty"` // percent: 80 or 95
+	Threshold      *float64 `json:"threshold,omitempty"`
 }
 
 // Anomaly is a validated anomaly query with every default applied.
@@ -60,6 +72,21 @@ type Anomaly struct {
 	LegendFormat   string
 	Output         Output
 	MinStep        time.Duration
+}
+
+// Forecast is a validated forecast query with every default applied.
+type Forecast struct {
+	Expr           string
+	TrainingWindow time.Duration
+	// Horizon is how far past the end of the panel the forecast reaches.
+	Horizon time.Duration
+	// Level is the coverage of the drawn prediction interval, as a fraction (0.8 or 0.95).
+	Level float64
+	// Threshold, when set, asks for the time at which each series reaches it.
+	Threshold    *float64
+	Seasonality  anomaly.Seasonality
+	LegendFormat string
+	MinStep      time.Duration
 }
 
 // FieldError names the query field that is wrong and why.
@@ -88,26 +115,44 @@ func Parse(raw []byte, env Env) (Model, error) {
 	case KindAnomaly:
 		_, err := m.Anomaly()
 		return m, err
+	case KindForecast:
+		_, err := m.Forecast()
+		return m, err
 	}
-	return Model{}, &FieldError{Field: "kind", Err: fmt.Errorf("unknown kind %q (supported: %s)", m.Kind, KindAnomaly)}
+	return Model{}, &FieldError{Field: "kind", Err: fmt.Errorf("unknown kind %q (supported: %s, %s)", m.Kind, KindAnomaly, KindForecast)}
+}
+
+// common holds the fields every kind over a PromQL expression shares.
+type common struct {
+	trainingWindow, minStep time.Duration
+}
+
+// common validates the expression, training window and min step.
+func (m Model) common() (common, error) {
+	if err := prometheus.CheckExpr(m.Expr); err != nil {
+		return common{}, &FieldError{Field: "expr", Err: err}
+	}
+	var c common
+	var err error
+	if c.trainingWindow, err = parseDuration(m.TrainingWindow, DefaultTrainingWindow); err != nil {
+		return common{}, &FieldError{Field: "trainingWindow", Err: err}
+	}
+	if c.trainingWindow > MaxTrainingWindow {
+		return common{}, &FieldError{Field: "trainingWindow", Err: fmt.Errorf("%s is longer than the %s limit", m.TrainingWindow, model.Duration(MaxTrainingWindow))}
+	}
+	if c.minStep, err = parseDuration(m.MinStep, "0s"); err != nil {
+		return common{}, &FieldError{Field: "minStep", Err: err}
+	}
+	return c, nil
 }
 
 // Anomaly returns the validated anomaly query.
 func (m Model) Anomaly() (Anomaly, error) {
-	if err := prometheus.CheckExpr(m.Expr); err != nil {
-		return Anomaly{}, &FieldError{Field: "expr", Err: err}
+	c, err := m.common()
+	if err != nil {
+		return Anomaly{}, err
 	}
-	a := Anomaly{Expr: m.Expr, LegendFormat: m.LegendFormat, Output: m.Output, Band: anomaly.DefaultConfig()}
-	var err error
-	if a.TrainingWindow, err = parseDuration(m.TrainingWindow, DefaultTrainingWindow); err != nil {
-		return Anomaly{}, &FieldError{Field: "trainingWindow", Err: err}
-	}
-	if a.TrainingWindow > MaxTrainingWindow {
-		return Anomaly{}, &FieldError{Field: "trainingWindow", Err: fmt.Errorf("%s is longer than the %s limit", m.TrainingWindow, model.Duration(MaxTrainingWindow))}
-	}
-	if a.MinStep, err = parseDuration(m.MinStep, "0s"); err != nil {
-		return Anomaly{}, &FieldError{Field: "minStep", Err: err}
-	}
+	a := Anomaly{Expr: m.Expr, TrainingWindow: c.trainingWindow, MinStep: c.minStep, LegendFormat: m.LegendFormat, Output: m.Output, Band: anomaly.DefaultConfig()}
 	if a.Band.Seasonality, err = anomaly.ParseSeasonality(m.Seasonality); err != nil {
 		return Anomaly{}, &FieldError{Field: "seasonality", Err: err}
 	}
@@ -125,6 +170,41 @@ func (m Model) Anomaly() (Anomaly, error) {
 		return Anomaly{}, &FieldError{Field: "output", Err: fmt.Errorf("unknown output %q: want bands or score", a.Output)}
 	}
 	return a, nil
+}
+
+// Forecast returns the validated forecast query. Fields of other kinds (sensitivity,
+// output) are ignored: the editor keeps them when the kind changes.
+func (m Model) Forecast() (Forecast, error) {
+	c, err := m.common()
+	if err != nil {
+		return Forecast{}, err
+	}
+	f := Forecast{Expr: m.Expr, TrainingWindow: c.trainingWindow, MinStep: c.minStep, LegendFormat: m.LegendFormat}
+	if f.Horizon, err = parseDuration(m.Horizon, DefaultHorizon); err != nil {
+		return Forecast{}, &FieldError{Field: "horizon", Err: err}
+	}
+	if f.Horizon <= 0 {
+		return Forecast{}, &FieldError{Field: "horizon", Err: fmt.Errorf("%q must be longer than zero", m.Horizon)}
+	}
+	level := float64(DefaultIntervalLevel)
+	if m.IntervalLevel != nil {
+		level = *m.IntervalLevel
+	}
+	if !slices.Contains(IntervalLevels, level) {
+		return Forecast{}, &FieldError{Field: "intervalLevel", Err: fmt.Errorf("%v%% is not offered: want 80 or 95", level)}
+	}
+	f.Level = level / 100
+	if m.Threshold != nil {
+		if math.IsNaN(*m.Threshold) || math.IsInf(*m.Threshold, 0) {
+			return Forecast{}, &FieldError{Field: "threshold", Err: fmt.Errorf("%v is not a finite number", *m.Threshold)}
+		}
+		t := *m.Threshold
+		f.Threshold = &t
+	}
+	if f.Seasonality, err = anomaly.ParseSeasonality(m.Seasonality); err != nil {
+		return Forecast{}, &FieldError{Field: "seasonality", Err: err}
+	}
+	return f, nil
 }
 
 // parseDuration reads a Prometheus-style duration ("90s", "12h", "7d", "1w").

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/foresight-aiops/foresight/pkg/anomaly"
+	"github.com/foresight-aiops/foresight/pkg/forecast"
 	"github.com/foresight-aiops/foresight/pkg/series"
 )
 
@@ -16,6 +17,12 @@ const Header = "timestamp,value"
 
 // DetectionHeader is the first line WriteDetection writes.
 const DetectionHeader = "timestamp,value,baseline,lower,upper,score,anomaly"
+
+// ForecastHeader is the first line WriteForecast writes.
+const ForecastHeader = "timestamp,forecast,lower80,upper80,lower95,upper95"
+
+// forecastLevels are the interval columns of ForecastHeader, in order.
+var forecastLevels = [...]float64{0.8, 0.95}
 
 // Write writes s as CSV, Header first, timestamps in layout l; Read reads it back unchanged.
 func Write(w io.Writer, s series.Series, l Layout) error {
@@ -47,6 +54,36 @@ func WriteDetection(w io.Writer, s series.Series, r anomaly.Result, l Layout) er
 		}
 		b = append(b, ',')
 		return strconv.AppendInt(b, int64(r.Anomaly[i]), 10)
+	})
+}
+
+// WriteForecast writes a forecast as CSV, ForecastHeader first, one line per forecast step
+// with its timestamp from times (Unix ms) in layout l. r must hold the 80 % and 95 %
+// intervals. Floats are written as WriteDetection writes them.
+func WriteForecast(w io.Writer, times []int64, r forecast.Result, l Layout) error {
+	n := len(times)
+	if len(r.Mean) != n {
+		return fmt.Errorf("write forecast: %d timestamps but %d forecast steps", n, len(r.Mean))
+	}
+	var ivs [len(forecastLevels)]forecast.Interval
+	for k, level := range forecastLevels {
+		iv, ok := r.Interval(level)
+		if !ok || len(iv.Lower) != n || len(iv.Upper) != n {
+			return fmt.Errorf("write forecast: no complete %g%% interval", level*100)
+		}
+		ivs[k] = iv
+	}
+	return writeLines(w, ForecastHeader, n, func(b []byte, i int) []byte {
+		b = l.AppendFormat(b, times[i])
+		b = append(b, ',')
+		b = appendFloat(b, r.Mean[i])
+		for _, iv := range ivs {
+			b = append(b, ',')
+			b = appendFloat(b, iv.Lower[i])
+			b = append(b, ',')
+			b = appendFloat(b, iv.Upper[i])
+		}
+		return b
 	})
 }
 

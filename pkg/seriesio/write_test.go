@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/foresight-aiops/foresight/pkg/anomaly"
+	"github.com/foresight-aiops/foresight/pkg/forecast"
 	"github.com/foresight-aiops/foresight/pkg/series"
 )
 
@@ -77,8 +78,29 @@ func TestWriteDetection(t *testing.T) {
 	}
 }
 
+func TestWriteForecast(t *testing.T) {
+	r := forecast.Result{
+		Mean: []float64{10, 11.5},
+		Intervals: []forecast.Interval{
+			{Level: 0.95, Lower: []float64{8, 9}, Upper: []float64{12, 14}},
+			{Level: 0.8, Lower: []float64{9, 10}, Upper: []float64{11, nan}},
+		},
+	}
+	var buf bytes.Buffer
+	if err := WriteForecast(&buf, []int64{1396310400000, 1396310700000}, r, LayoutUnix); err != nil {
+		t.Fatal(err)
+	}
+	want := ForecastHeader + "\n" +
+		"1396310400,10,9,11,8,12\n" +
+		"1396310700,11.5,10,,9,14\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}
+
 func TestWriteErrors(t *testing.T) {
 	s := series.Series{Times: []int64{1, 2}, Values: []float64{1, 2}}
+	only95 := forecast.Result{Mean: []float64{1}, Intervals: []forecast.Interval{{Level: 0.95, Lower: []float64{1}, Upper: []float64{1}}}}
 	short := anomaly.Result{Baseline: []float64{1}, Lower: []float64{1}, Upper: []float64{1}, Score: []float64{1}, Anomaly: []int8{0}}
 	tests := []struct {
 		name  string
@@ -90,6 +112,8 @@ func TestWriteErrors(t *testing.T) {
 		}, "1 timestamps but 0 values"},
 		{"short result", func() error { return WriteDetection(&bytes.Buffer{}, s, short, LayoutUnix) }, "series of 2 points but result of 1"},
 		{"writer fails", func() error { return Write(failingWriter{}, s, LayoutUnix) }, "disk full"},
+		{"forecast length", func() error { return WriteForecast(&bytes.Buffer{}, []int64{1, 2}, only95, LayoutUnix) }, "2 timestamps but 1 forecast steps"},
+		{"forecast without 80%", func() error { return WriteForecast(&bytes.Buffer{}, []int64{1}, only95, LayoutUnix) }, "no complete 80% interval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

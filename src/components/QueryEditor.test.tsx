@@ -151,6 +151,17 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
+  it('switches to a forecast, keeping the expression, and shows its fields', async () => {
+    const { user, last, onRunQuery } = setup({ ...newQuery(), expr: 'disk_used_bytes' });
+    expect(screen.queryByLabelText('Horizon')).not.toBeInTheDocument();
+    await user.click(screen.getByRole('radio', { name: 'Forecast' }));
+    expect(last()).toMatchObject({ kind: 'forecast', expr: 'disk_used_bytes' });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole('radio', { name: 'Forecast' })).toBeChecked();
+    expect(screen.getByLabelText('Horizon')).toHaveAttribute('placeholder', '24h');
+    expect(screen.queryByLabelText('Sensitivity')).not.toBeInTheDocument();
+  });
+
   it('has an editor for every query kind', () => {
     for (const kind of QUERY_KINDS) {
       expect(KIND_EDITORS[kind]).toBeDefined();

@@ -20,7 +20,8 @@ type command struct {
 // commands is the table of subcommands, in the order the usage text lists them.
 var commands = []command{
 	{"detect", "flag anomalies in a CSV series; write its bands as CSV, optionally a PNG", runDetect},
-	{"eval", "score Foresight on a public benchmark (nab)", runEval},
+	{"forecast", "forecast a CSV series with prediction intervals; write them as CSV, optionally a PNG", runForecast},
+	{"eval", "score Foresight on a public benchmark (nab, m4)", runEval},
 	{"demo", "run a demo Prometheus with injected faults and print the anomalies Foresight flags", runDemo},
 }
 

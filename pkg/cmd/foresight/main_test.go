@@ -17,6 +17,8 @@ func TestRunUsage(t *testing.T) {
 		{"dash help", []string{"-h"}, []string{"Commands:"}},
 		{"unknown command", []string{"bogus"}, []string{`unknown command "bogus"`, "Commands:"}},
 		{"help for a command", []string{"help", "detect"}, []string{"Usage: foresight detect [flags]", "-sensitivity"}},
+		{"help for forecast", []string{"help", "forecast"}, []string{"Usage: foresight forecast --horizon N [flags]", "-period"}},
+		{"forecast listed", []string{"help"}, []string{"forecast   forecast a CSV series"}},
 		{"help for an unknown command", []string{"help", "bogus"}, []string{"Commands:"}},
 		{"detect -h", []string{"detect", "-h"}, []string{"-seasonality"}},
 		{"unknown flag", []string{"detect", "--bogus"}, []string{"flag provided but not defined: -bogus"}},

@@ -13,21 +13,13 @@ import {
   Seasonality,
 } from '../../types';
 import { ExprField } from './ExprField';
+import { LABEL_WIDTH, SEASONALITY_OPTIONS } from './options';
 import { KindEditorProps } from './types';
-
-const SEASONALITY_OPTIONS: Array<SelectableValue<Seasonality>> = [
-  { label: 'Auto', value: 'auto', description: 'Detect daily and weekly cycles from the training data' },
-  { label: 'None', value: 'none', description: 'No seasonal cycle' },
-  { label: 'Daily', value: 'daily', description: 'A 24-hour cycle' },
-  { label: 'Weekly', value: 'weekly', description: 'A 7-day cycle' },
-];
 
 const OUTPUT_OPTIONS: Array<SelectableValue<AnomalyOutput>> = [
   { label: 'Bands', value: 'bands', description: 'Actual and predicted series with the expected band, for panels' },
   { label: 'Score', value: 'score', description: 'Only the anomaly score series, for alert rules' },
 ];
-
-const LABEL_WIDTH = 18;
 
 /** Editor of an anomaly query: a PromQL expression and the model's settings. */
 export function AnomalyEditor({ query, onChange, onRunQuery }: KindEditorProps) {
