@@ -7,19 +7,16 @@ package bands
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"github.com/foresight-aiops/foresight/pkg/anomaly"
+	"github.com/foresight-aiops/foresight/pkg/internal/sizedlru"
+	"github.com/foresight-aiops/foresight/pkg/series"
 	"github.com/foresight-aiops/foresight/pkg/source/prometheus"
 )
 
 // Fetcher is the source of history: a Prometheus-compatible range query.
-type Fetcher interface {
-	QueryRange(ctx context.Context, expr string, r prometheus.Range) (*prometheus.Result, error)
-}
+type Fetcher = prometheus.RangeQuerier
 
 // Config sets the evaluator's cache and time source.
 type Config struct {
@@ -80,10 +77,7 @@ type Response struct {
 // Evaluator evaluates requests, sharing one cache among them. It is safe for concurrent use.
 type Evaluator struct {
 	cfg   Config
-	cache *lru.Cache[string, *entry]
-	mu    sync.Mutex // guards bytes and sizes
-	bytes int64
-	sizes map[*entry]int64
+	cache *sizedlru.Cache[string, *entry]
 }
 
 // New returns an evaluator with an empty cache.
@@ -97,19 +91,11 @@ func New(cfg Config) *Evaluator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	e := &Evaluator{cfg: cfg, sizes: map[*entry]int64{}}
-	// Entries are bounded by bytes, not count; the count bound only keeps the LRU's own
-	// bookkeeping small.
-	e.cache, _ = lru.NewWithEvict[string, *entry](100_000, func(_ string, ent *entry) { e.forget(ent) })
-	return e
+	return &Evaluator{cfg: cfg, cache: sizedlru.New[string, *entry](cfg.CacheBytes)}
 }
 
 // CachedBytes is the memory the cache accounts for.
-func (e *Evaluator) CachedBytes() int64 {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.bytes
-}
+func (e *Evaluator) CachedBytes() int64 { return e.cache.Bytes() }
 
 // Evaluate answers req, fetching from f only what the cache lacks.
 func (e *Evaluator) Evaluate(ctx context.Context, f Fetcher, req Request) (*Response, error) {
@@ -129,33 +115,8 @@ func (e *Evaluator) Evaluate(ctx context.Context, f Fetcher, req Request) (*Resp
 		return nil, err
 	}
 	resp := &Response{Series: ent.view(g), Stats: stats}
-	e.store(key, ent)
+	e.cache.Add(key, ent, ent.sizeBytes())
 	return resp, nil
-}
-
-func (e *Evaluator) store(key string, ent *entry) {
-	size := ent.sizeBytes()
-	if size > e.cfg.CacheBytes {
-		e.cache.Remove(key)
-		return
-	}
-	e.mu.Lock()
-	e.bytes += size - e.sizes[ent]
-	e.sizes[ent] = size
-	e.mu.Unlock()
-	e.cache.Add(key, ent)
-	for e.CachedBytes() > e.cfg.CacheBytes {
-		if _, _, ok := e.cache.RemoveOldest(); !ok {
-			break
-		}
-	}
-}
-
-func (e *Evaluator) forget(ent *entry) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.bytes -= e.sizes[ent]
-	delete(e.sizes, ent)
 }
 
 // grid is a request's time layout, aligned to its step.
@@ -169,28 +130,12 @@ type grid struct {
 
 func newGrid(req Request, stableBefore int64) grid {
 	s := req.Step
-	from := ceilTo(req.From, s)
+	from := series.AlignUp(req.From, s)
 	return grid{
 		step:        s,
 		panelFrom:   from,
-		panelTo:     floorTo(req.To, s),
+		panelTo:     series.AlignDown(req.To, s),
 		histStart:   from - req.Training/s*s,
-		stableLimit: floorTo(stableBefore, s),
+		stableLimit: series.AlignDown(stableBefore, s),
 	}
-}
-
-func floorTo(t, s int64) int64 {
-	q := t / s
-	if t%s != 0 && t < 0 {
-		q--
-	}
-	return q * s
-}
-
-func ceilTo(t, s int64) int64 {
-	f := floorTo(t, s)
-	if f < t {
-		return f + s
-	}
-	return f
 }

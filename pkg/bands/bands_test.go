@@ -96,7 +96,7 @@ func testCachedEqualsFresh(t *testing.T, every int64, refreshes int) {
 		}
 		fresh := &source{now: &now, services: src.services, lateAfter: src.lateAfter}
 		req := request(now)
-		req.Training = ceilTo(req.From, minute) - histStart
+		req.Training = series.AlignUp(req.From, minute) - histStart
 		want, err := newEval(&now, 0).Evaluate(context.Background(), fresh, req)
 		if err != nil {
 			t.Fatal(err)

@@ -17,9 +17,7 @@ import (
 )
 
 // Fetcher is the source of history: a Prometheus-compatible range query.
-type Fetcher interface {
-	QueryRange(ctx context.Context, expr string, r prometheus.Range) (*prometheus.Result, error)
-}
+type Fetcher = prometheus.RangeQuerier
 
 // Config sets the store's cache and clock.
 type Config struct {
@@ -98,11 +96,11 @@ func (s *Store) Fetch(ctx context.Context, f Fetcher, req Request) (*Response, e
 	if req.Step <= 0 || req.End < req.Start {
 		return nil, fmt.Errorf("invalid range: from %d to %d step %d", req.Start, req.End, req.Step)
 	}
-	g := grid{step: req.Step, start: ceilTo(req.Start, req.Step), end: floorTo(req.End, req.Step)}
+	g := grid{step: req.Step, start: series.AlignUp(req.Start, req.Step), end: series.AlignDown(req.End, req.Step)}
 	if g.end < g.start {
 		return nil, fmt.Errorf("the range from %d to %d holds no multiple of the %d ms step", req.Start, req.End, req.Step)
 	}
-	g.stableLimit = floorTo(s.cfg.Now().UnixMilli()-s.cfg.StableLag.Milliseconds(), req.Step)
+	g.stableLimit = series.AlignDown(s.cfg.Now().UnixMilli()-s.cfg.StableLag.Milliseconds(), req.Step)
 	key := fmt.Sprintf("%s\x00%s\x00%d", req.SourceKey, req.Expr, req.Step)
 	ent := s.cache.GetOrAdd(key, func() *entry { return &entry{} })
 	ent.mu.Lock()
@@ -120,20 +118,4 @@ func (s *Store) Fetch(ctx context.Context, f Fetcher, req Request) (*Response, e
 type grid struct {
 	step, start, end int64
 	stableLimit      int64 // last grid point whose value is final
-}
-
-func floorTo(t, s int64) int64 {
-	q := t / s
-	if t%s != 0 && t < 0 {
-		q--
-	}
-	return q * s
-}
-
-func ceilTo(t, s int64) int64 {
-	f := floorTo(t, s)
-	if f < t {
-		return f + s
-	}
-	return f
 }

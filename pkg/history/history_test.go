@@ -160,7 +160,7 @@ func TestZoomAndNewSeries(t *testing.T) {
 			if got.Stats.Cache != tc.want || fetched < tc.fetched || fetched > tc.fetched+2*len(src.services) || got.Stats.Fetched != fetched || len(got.Series) != tc.series {
 				t.Errorf("%+v, %d fetched, %d series; want %s, %d, %d", got.Stats, fetched, len(got.Series), tc.want, tc.fetched, tc.series)
 			}
-			if got.Start != ceilTo(req.Start, minute) || got.End != floorTo(req.End, minute) {
+			if got.Start != series.AlignUp(req.Start, minute) || got.End != series.AlignDown(req.End, minute) {
 				t.Errorf("grid %d..%d", got.Start, got.End)
 			}
 		})

@@ -89,7 +89,7 @@ func badRequest(msg string) backend.DataResponse {
 // the engine.
 func newForecastPlan(q backend.DataQuery, fq query.Forecast, step time.Duration) (forecastPlan, error) {
 	s := step.Milliseconds()
-	p := forecastPlan{q: fq, step: s, panelFrom: ceilTo(q.TimeRange.From.UnixMilli(), s), panelTo: floorTo(q.TimeRange.To.UnixMilli(), s)}
+	p := forecastPlan{q: fq, step: s, panelFrom: series.AlignUp(q.TimeRange.From.UnixMilli(), s), panelTo: series.AlignDown(q.TimeRange.To.UnixMilli(), s)}
 	p.histStart = p.panelFrom - fq.TrainingWindow.Milliseconds()/s*s
 	horizon := (fq.Horizon + step - 1) / step
 	if horizon > forecast.MaxHorizon {
@@ -231,20 +231,4 @@ func periodNames(periods []int, step int64) string {
 		out += shortDuration(time.Duration(int64(p)*step) * time.Millisecond)
 	}
 	return out
-}
-
-func floorTo(t, s int64) int64 {
-	q := t / s
-	if t%s != 0 && t < 0 {
-		q--
-	}
-	return q * s
-}
-
-func ceilTo(t, s int64) int64 {
-	f := floorTo(t, s)
-	if f < t {
-		return f + s
-	}
-	return f
 }

@@ -60,3 +60,21 @@ func Key(labels map[string]string) string {
 
 // IsGap reports whether v marks a missing observation.
 func IsGap(v float64) bool { return math.IsNaN(v) }
+
+// AlignDown is the latest multiple of step at or before t (Unix ms; also for t < 0).
+func AlignDown(t, step int64) int64 {
+	q := t / step
+	if t%step != 0 && t < 0 {
+		q--
+	}
+	return q * step
+}
+
+// AlignUp is the earliest multiple of step at or after t.
+func AlignUp(t, step int64) int64 {
+	f := AlignDown(t, step)
+	if f < t {
+		return f + step
+	}
+	return f
+}

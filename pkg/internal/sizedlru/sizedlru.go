@@ -87,3 +87,15 @@ func (c *Cache[K, V]) Len() int {
 	defer c.mu.Unlock()
 	return c.lru.Len()
 }
+
+// Values are the values held, least recently used first.
+func (c *Cache[K, V]) Values() []V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	items := c.lru.Values()
+	out := make([]V, len(items))
+	for i, it := range items {
+		out[i] = it.value
+	}
+	return out
+}

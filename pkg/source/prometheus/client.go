@@ -88,6 +88,12 @@ type Result struct {
 	Warnings []string        // warnings the server attached
 }
 
+// RangeQuerier is what analyses need from a source of history: a range query. *Client
+// implements it; tests substitute recorded or in-process sources.
+type RangeQuerier interface {
+	QueryRange(ctx context.Context, expr string, r Range) (*Result, error)
+}
+
 // QueryRange evaluates expr over the range, in chunks fetched concurrently, and stitches the
 // chunks back into one series per label set. ctx cancels every request in flight.
 func (c *Client) QueryRange(ctx context.Context, expr string, r Range) (*Result, error) {
