@@ -55,7 +55,7 @@ func forecast(values []float64, cfg Config) (Result, error) {
 	m, note := choose(y, periods, hist.positive, steps)
 	res := Result{Model: m.name() + note, Periods: periods, Mean: make([]float64, steps)}
 	m.forecast(y, len(y), res.Mean)
-	res.Intervals = intervals(m, y, res.Mean, periods, cfg.Levels)
+	res.Intervals = intervals(m, y, res.Mean, cfg.Levels)
 	return finish(res, hist, cfg), nil
 }
 

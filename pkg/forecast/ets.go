@@ -55,11 +55,10 @@ type etsState struct {
 
 // ets is a fitted model: its spec, parameters, initial state and fit statistics.
 type ets struct {
-	spec   etsSpec
-	par    etsParams
-	init   etsState
-	sigma2 float64 // variance of the one-step errors (relative errors for a multiplicative error)
-	aicc   float64
+	spec etsSpec
+	par  etsParams
+	init etsState
+	aicc float64
 }
 
 // mean is the one-step forecast h steps ahead of state st (h ≥ 1).
@@ -133,34 +132,44 @@ func (m *ets) step(st *etsState, y float64) (e, mu float64) {
 }
 
 func (st *etsState) clone() etsState {
-	c := *st
-	c.season = make([][]float64, len(st.season))
-	for k, s := range st.season {
-		c.season[k] = append([]float64(nil), s...)
-	}
+	var c etsState
+	st.copyTo(&c)
 	return c
+}
+
+// copyTo makes dst a copy of st, reusing dst's seasonal buffers: the likelihood restarts
+// from the initial state hundreds of times per fit.
+func (st *etsState) copyTo(dst *etsState) {
+	season := dst.season
+	if len(season) != len(st.season) {
+		season = make([][]float64, len(st.season))
+	}
+	for k, s := range st.season {
+		season[k] = append(season[k][:0], s...)
+	}
+	*dst = *st
+	dst.season = season
 }
 
 // loss is −2 log-likelihood (up to a constant) of the model on y; +Inf when the model
 // breaks down (a multiplicative forecast reaching zero).
-func (m *ets) loss(y []float64, st *etsState) (float64, float64) {
+func (m *ets) loss(y []float64, st *etsState) float64 {
 	var sse, logs float64
 	for _, v := range y {
 		e, mu := m.step(st, v)
 		if m.spec.errMul {
 			if !(mu > 0) {
-				return math.Inf(1), 0
+				return math.Inf(1)
 			}
 			logs += math.Log(mu)
 		}
 		sse += e * e
 	}
 	if math.IsNaN(sse) || math.IsInf(sse, 0) {
-		return math.Inf(1), 0
+		return math.Inf(1)
 	}
 	n := float64(len(y))
-	sigma2 := sse / n
-	return n*math.Log(max(sigma2, 1e-300)) + 2*logs, sigma2
+	return n*math.Log(max(sse/n, 1e-300)) + 2*logs
 }
 
 // fitETS estimates the smoothing parameters of spec on y by maximum likelihood (Nelder-Mead
@@ -176,11 +185,11 @@ func fitETS(y []float64, spec etsSpec) (*ets, bool) {
 	if spec.damped {
 		dim += 2
 	}
+	var work etsState
 	f := func(x []float64) float64 {
 		m.par = decodeParams(x, spec, m.par.gamma)
-		st := m.init.clone()
-		l, _ := m.loss(y, &st)
-		return l
+		m.init.copyTo(&work)
+		return m.loss(y, &work)
 	}
 	x0 := make([]float64, dim) // logistic(0): the middle of each range
 	x0[0] = -1.0               // α near 0.27
@@ -189,12 +198,11 @@ func fitETS(y []float64, spec etsSpec) (*ets, bool) {
 		return nil, false
 	}
 	m.par = decodeParams(res.X, spec, nil)
-	st := m.init.clone()
-	l, sigma2 := m.loss(y, &st)
+	m.init.copyTo(&work)
+	l := m.loss(y, &work)
 	if math.IsInf(l, 1) {
 		return nil, false
 	}
-	m.sigma2 = sigma2
 	k := float64(dim + 1 + initialStates(spec))
 	n := float64(len(y))
 	m.aicc = l + 2*k + 2*k*(k+1)/math.Max(n-k-1, 1)

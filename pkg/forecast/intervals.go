@@ -26,7 +26,7 @@ const (
 	intervalWiden = 1.5
 )
 
-func intervals(m method, y, mean []float64, periods []int, levels []float64) []Interval {
+func intervals(m method, y, mean []float64, levels []float64) []Interval {
 	errs := backtestErrors(m, y, len(mean))
 	out := make([]Interval, len(levels))
 	for i, l := range levels {

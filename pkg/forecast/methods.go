@@ -90,5 +90,3 @@ func joinInts(xs []int) string {
 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-func itoa(i int) string { return strconv.Itoa(i) }

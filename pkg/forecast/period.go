@@ -87,17 +87,11 @@ func significant(acf []float64, p, n int) bool {
 
 // detrend removes the least-squares line, which would otherwise make every lag correlate.
 func detrend(y []float64) []float64 {
-	n := float64(len(y))
-	var sx, sy, sxx, sxy float64
-	for i, v := range y {
-		x := float64(i)
-		sx, sy, sxx, sxy = sx+x, sy+v, sxx+x*x, sxy+x*v
-	}
-	slope := (n*sxy - sx*sy) / math.Max(n*sxx-sx*sx, 1e-300)
-	icpt := (sy - slope*sx) / n
+	b := slope(y)
+	icpt := meanOf(y) - b*float64(len(y)-1)/2 // the line passes through the means
 	out := make([]float64, len(y))
 	for i, v := range y {
-		out[i] = v - icpt - slope*float64(i)
+		out[i] = v - icpt - b*float64(i)
 	}
 	return out
 }

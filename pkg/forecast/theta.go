@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"math"
+	"strconv"
 
 	"gonum.org/v1/gonum/optimize"
 )
@@ -21,7 +22,7 @@ func (m *thetaMethod) name() string {
 	if m.season == nil {
 		return "Theta"
 	}
-	return "Theta, seasonally adjusted (period " + itoa(len(m.season)) + ")"
+	return "Theta, seasonally adjusted (period " + strconv.Itoa(len(m.season)) + ")"
 }
 
 // fitTheta fits Theta on y, seasonally adjusted by the base period when there is one.
