@@ -60,39 +60,17 @@ Flags:
 `
 
 func runDetect(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	f := flag.NewFlagSet("foresight detect", flag.ContinueOnError)
-	f.SetOutput(stderr)
-	f.Usage = func() {
-		fmt.Fprint(f.Output(), detectUsage)
-		f.PrintDefaults()
-	}
+	cmd := newFileCommand("foresight detect", detectUsage, stderr)
 	var c detectConfig
-	c.registerFlags(f)
-	if err := f.Parse(args); err != nil {
-		return exitUsage // flag has printed the problem (or the help) and the usage
-	}
-	usageErr := func(err error) int {
-		fmt.Fprintf(stderr, "foresight detect: %v\n", err)
-		f.Usage()
-		return exitUsage
-	}
-	if f.NArg() > 0 {
-		return usageErr(fmt.Errorf("unexpected argument %q", f.Arg(0)))
-	}
-	if c.png == "-" {
-		return usageErr(errors.New("-png needs a file name"))
+	c.registerFlags(cmd.FlagSet)
+	if code := cmd.parse(args, &c.png); code != exitOK {
+		return code
 	}
 	cfg, err := c.band()
 	if err != nil {
-		return usageErr(err)
+		return cmd.usageErr(err)
 	}
-	summary, err := detect(c, cfg, stdin, stdout)
-	if err != nil {
-		fmt.Fprintf(stderr, "foresight detect: %v\n", err)
-		return exitFail
-	}
-	fmt.Fprintf(stderr, "foresight detect: %s\n", summary)
-	return exitOK
+	return cmd.finish(detect(c, cfg, stdin, stdout))
 }
 
 // detect does the work of the subcommand and returns the one-line summary.

@@ -82,41 +82,19 @@ Flags:
 `
 
 func runForecast(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	f := flag.NewFlagSet("foresight forecast", flag.ContinueOnError)
-	f.SetOutput(stderr)
-	f.Usage = func() {
-		fmt.Fprint(f.Output(), forecastUsage)
-		f.PrintDefaults()
-	}
+	cmd := newFileCommand("foresight forecast", forecastUsage, stderr)
 	var c forecastFlags
-	c.registerFlags(f)
-	if err := f.Parse(args); err != nil {
-		return exitUsage // flag has printed the problem (or the help) and the usage
-	}
-	usageErr := func(err error) int {
-		fmt.Fprintf(stderr, "foresight forecast: %v\n", err)
-		f.Usage()
-		return exitUsage
-	}
-	if f.NArg() > 0 {
-		return usageErr(fmt.Errorf("unexpected argument %q", f.Arg(0)))
-	}
-	if c.png == "-" {
-		return usageErr(errors.New("-png needs a file name"))
+	c.registerFlags(cmd.FlagSet)
+	if code := cmd.parse(args, &c.png); code != exitOK {
+		return code
 	}
 	explicit := map[string]bool{}
-	f.Visit(func(fl *flag.Flag) { explicit[fl.Name] = true })
+	cmd.Visit(func(fl *flag.Flag) { explicit[fl.Name] = true })
 	season, err := c.engineSetup(explicit)
 	if err != nil {
-		return usageErr(err)
+		return cmd.usageErr(err)
 	}
-	summary, err := forecastCSV(c, season, stdin, stdout)
-	if err != nil {
-		fmt.Fprintf(stderr, "foresight forecast: %v\n", err)
-		return exitFail
-	}
-	fmt.Fprintf(stderr, "foresight forecast: %s\n", summary)
-	return exitOK
+	return cmd.finish(forecastCSV(c, season, stdin, stdout))
 }
 
 // gridded is the input laid on an even grid.
