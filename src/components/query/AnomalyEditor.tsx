@@ -1,9 +1,8 @@
 import React from 'react';
 
 import { SelectableValue } from '@grafana/data';
-import { InlineField, InlineFieldRow, Input, RadioButtonGroup, Slider, Stack } from '@grafana/ui';
+import { InlineField, InlineFieldRow, RadioButtonGroup, Slider, Stack } from '@grafana/ui';
 
-import { durationError } from '../../duration';
 import {
   AnomalyOutput,
   DEFAULT_OUTPUT,
@@ -13,6 +12,7 @@ import {
   Seasonality,
 } from '../../types';
 import { ExprField } from './ExprField';
+import { DurationField, durationsValid, LegendStepRow } from './fields';
 import { LABEL_WIDTH, SEASONALITY_OPTIONS } from './options';
 import { KindEditorProps } from './types';
 
@@ -23,12 +23,9 @@ const OUTPUT_OPTIONS: Array<SelectableValue<AnomalyOutput>> = [
 
 /** Editor of an anomaly query: a PromQL expression and the model's settings. */
 export function AnomalyEditor({ query, onChange, onRunQuery }: KindEditorProps) {
-  const trainingWindowError = durationError(query.trainingWindow);
-  const minStepError = durationError(query.minStep);
-
   // Runs the query unless a field the backend would reject is being edited.
   const runIfValid = () => {
-    if (!trainingWindowError && !minStepError) {
+    if (durationsValid(query, ['trainingWindow', 'minStep'])) {
       onRunQuery();
     }
   };
@@ -53,22 +50,17 @@ export function AnomalyEditor({ query, onChange, onRunQuery }: KindEditorProps) 
       </InlineFieldRow>
 
       <InlineFieldRow>
-        <InlineField
+        <DurationField
+          field="trainingWindow"
           label="Training window"
           labelWidth={LABEL_WIDTH}
           tooltip="History used to fit the model, before the start of the panel's range: 12h, 7d, 2w…"
-          invalid={Boolean(trainingWindowError)}
-          error={trainingWindowError}
-        >
-          <Input
-            id={`fs-query-trainingWindow-${query.refId}`}
-            width={12}
-            value={query.trainingWindow ?? ''}
-            placeholder={DEFAULT_TRAINING_WINDOW}
-            onChange={(e) => onChange({ ...query, trainingWindow: e.currentTarget.value })}
-            onBlur={runIfValid}
-          />
-        </InlineField>
+          placeholder={DEFAULT_TRAINING_WINDOW}
+          width={12}
+          query={query}
+          onChange={onChange}
+          onBlur={runIfValid}
+        />
         <InlineField label="Seasonality" tooltip="Cycle the baseline follows">
           <RadioButtonGroup<Seasonality>
             options={SEASONALITY_OPTIONS}
@@ -112,37 +104,7 @@ export function AnomalyEditor({ query, onChange, onRunQuery }: KindEditorProps) 
         </InlineField>
       </InlineFieldRow>
 
-      <InlineFieldRow>
-        <InlineField
-          label="Legend"
-          labelWidth={LABEL_WIDTH}
-          tooltip="Series name template using label values, like Prometheus: {{service}} on {{instance}}"
-        >
-          <Input
-            id={`fs-query-legendFormat-${query.refId}`}
-            width={30}
-            value={query.legendFormat ?? ''}
-            placeholder="{{service}}"
-            onChange={(e) => onChange({ ...query, legendFormat: e.currentTarget.value })}
-            onBlur={runIfValid}
-          />
-        </InlineField>
-        <InlineField
-          label="Min step"
-          tooltip="Lower bound for the query resolution step, a duration such as 30s or 5m"
-          invalid={Boolean(minStepError)}
-          error={minStepError}
-        >
-          <Input
-            id={`fs-query-minStep-${query.refId}`}
-            width={10}
-            value={query.minStep ?? ''}
-            placeholder="auto"
-            onChange={(e) => onChange({ ...query, minStep: e.currentTarget.value })}
-            onBlur={runIfValid}
-          />
-        </InlineField>
-      </InlineFieldRow>
+      <LegendStepRow query={query} onChange={onChange} onBlur={runIfValid} legendExample="{{service}}" />
     </Stack>
   );
 }

@@ -3,7 +3,6 @@ import React from 'react';
 import { SelectableValue } from '@grafana/data';
 import { InlineField, InlineFieldRow, Input, RadioButtonGroup, Stack } from '@grafana/ui';
 
-import { durationError } from '../../duration';
 import {
   DEFAULT_HORIZON,
   DEFAULT_INTERVAL_LEVEL,
@@ -13,6 +12,7 @@ import {
   Seasonality,
 } from '../../types';
 import { ExprField } from './ExprField';
+import { DurationField, durationsValid, LegendStepRow } from './fields';
 import { LABEL_WIDTH, SEASONALITY_OPTIONS } from './options';
 import { KindEditorProps } from './types';
 
@@ -32,13 +32,9 @@ function parseThreshold(text: string): number | undefined {
 
 /** Editor of a forecast query: a PromQL expression, the horizon and interval, an optional threshold. */
 export function ForecastEditor({ query, onChange, onRunQuery }: KindEditorProps) {
-  const trainingWindowError = durationError(query.trainingWindow);
-  const horizonError = durationError(query.horizon);
-  const minStepError = durationError(query.minStep);
-
   // Runs the query unless a field the backend would reject is being edited.
   const runIfValid = () => {
-    if (!trainingWindowError && !horizonError && !minStepError) {
+    if (durationsValid(query, ['trainingWindow', 'horizon', 'minStep'])) {
       onRunQuery();
     }
   };
@@ -63,22 +59,17 @@ export function ForecastEditor({ query, onChange, onRunQuery }: KindEditorProps)
       </InlineFieldRow>
 
       <InlineFieldRow>
-        <InlineField
+        <DurationField
+          field="trainingWindow"
           label="Training window"
           labelWidth={LABEL_WIDTH}
           tooltip="History the models are fitted to, before the start of the panel's range: 12h, 7d, 2w…"
-          invalid={Boolean(trainingWindowError)}
-          error={trainingWindowError}
-        >
-          <Input
-            id={`fs-query-trainingWindow-${query.refId}`}
-            width={12}
-            value={query.trainingWindow ?? ''}
-            placeholder={DEFAULT_TRAINING_WINDOW}
-            onChange={(e) => onChange({ ...query, trainingWindow: e.currentTarget.value })}
-            onBlur={runIfValid}
-          />
-        </InlineField>
+          placeholder={DEFAULT_TRAINING_WINDOW}
+          width={12}
+          query={query}
+          onChange={onChange}
+          onBlur={runIfValid}
+        />
         <InlineField label="Seasonality" tooltip="Cycle the forecast repeats">
           <RadioButtonGroup<Seasonality>
             options={SEASONALITY_OPTIONS}
@@ -92,22 +83,17 @@ export function ForecastEditor({ query, onChange, onRunQuery }: KindEditorProps)
       </InlineFieldRow>
 
       <InlineFieldRow>
-        <InlineField
+        <DurationField
+          field="horizon"
           label="Horizon"
           labelWidth={LABEL_WIDTH}
           tooltip="How far past the end of the panel to forecast: 6h, 24h, 7d…"
-          invalid={Boolean(horizonError)}
-          error={horizonError}
-        >
-          <Input
-            id={`fs-query-horizon-${query.refId}`}
-            width={12}
-            value={query.horizon ?? ''}
-            placeholder={DEFAULT_HORIZON}
-            onChange={(e) => onChange({ ...query, horizon: e.currentTarget.value })}
-            onBlur={runIfValid}
-          />
-        </InlineField>
+          placeholder={DEFAULT_HORIZON}
+          width={12}
+          query={query}
+          onChange={onChange}
+          onBlur={runIfValid}
+        />
         <InlineField label="Interval" tooltip="Coverage of the shaded prediction interval">
           <RadioButtonGroup<IntervalLevel>
             options={LEVEL_OPTIONS}
@@ -134,37 +120,7 @@ export function ForecastEditor({ query, onChange, onRunQuery }: KindEditorProps)
         </InlineField>
       </InlineFieldRow>
 
-      <InlineFieldRow>
-        <InlineField
-          label="Legend"
-          labelWidth={LABEL_WIDTH}
-          tooltip="Series name template using label values, like Prometheus: {{mountpoint}} on {{instance}}"
-        >
-          <Input
-            id={`fs-query-legendFormat-${query.refId}`}
-            width={30}
-            value={query.legendFormat ?? ''}
-            placeholder="{{instance}}"
-            onChange={(e) => onChange({ ...query, legendFormat: e.currentTarget.value })}
-            onBlur={runIfValid}
-          />
-        </InlineField>
-        <InlineField
-          label="Min step"
-          tooltip="Lower bound for the query resolution step, a duration such as 30s or 5m"
-          invalid={Boolean(minStepError)}
-          error={minStepError}
-        >
-          <Input
-            id={`fs-query-minStep-${query.refId}`}
-            width={10}
-            value={query.minStep ?? ''}
-            placeholder="auto"
-            onChange={(e) => onChange({ ...query, minStep: e.currentTarget.value })}
-            onBlur={runIfValid}
-          />
-        </InlineField>
-      </InlineFieldRow>
+      <LegendStepRow query={query} onChange={onChange} onBlur={runIfValid} legendExample="{{mountpoint}}" />
     </Stack>
   );
 }
