@@ -85,10 +85,10 @@ type Member struct {
 // Reason says why an alert joined its incident.
 type Reason struct {
 	Kind   ReasonKind `json:"kind"`
-	Detail string     `json:"detail"`           // a sentence a person can read
-	Score  float64    `json:"score,omitempty"`  // the similarity that decided it, 0..1
-	Peer   string     `json:"peer,omitempty"`   // fingerprint of the member it matched
-	Actor  string     `json:"actor,omitempty"`  // who, for manual moves
+	Detail string     `json:"detail"`          // a sentence a person can read
+	Score  float64    `json:"score,omitempty"` // the similarity that decided it, 0..1
+	Peer   string     `json:"peer,omitempty"`  // fingerprint of the member it matched
+	Actor  string     `json:"actor,omitempty"` // who, for manual moves
 }
 
 // ReasonKind names the rule that put an alert in its incident.
