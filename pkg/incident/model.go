@@ -65,8 +65,16 @@ type Incident struct {
 	FiringCount         int       `json:"firingCount"`
 	FlapCount           int       `json:"flapCount"`
 	MergedInto          string    `json:"mergedInto,omitempty"`
+	// LastAlertAt is when its latest alert started or fired again: the time window for
+	// grouping runs from it.
+	LastAlertAt time.Time `json:"lastAlertAt"`
 	// Revision counts changes; notifications carry it so a receiver can drop stale ones.
 	Revision int64 `json:"revision"`
+	// NotifiedAt is when the last notice for it was queued, and Pending the notice held
+	// back so that a storm gives one notification rather than one per alert: "opened" waits
+	// for the group wait, "changed" for the notify interval.
+	NotifiedAt time.Time  `json:"-"`
+	Pending    NoticeKind `json:"-"`
 }
 
 // Member is an alert occurrence inside an incident: the alert's latest report plus what
