@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"time"
+
+	"github.com/grafana/dskit/flagext"
 )
 
 // Topology answers how far apart two services are in the service graph. pkg/topology
@@ -35,8 +37,13 @@ type Config struct {
 	Cooldown time.Duration `yaml:"cooldown"`
 	// ReopenWindow is how long after resolving an incident reopens when its alerts recur.
 	ReopenWindow time.Duration `yaml:"reopen_window"`
+	// GroupWait holds an incident's first notification back so that the alerts of a storm
+	// arriving just after the first one are in it (Alertmanager's group_wait).
+	GroupWait time.Duration `yaml:"group_wait"`
+	// NotifyInterval is the least time between two "changed" notifications of one incident.
+	NotifyInterval time.Duration `yaml:"notify_interval"`
 	// ServiceLabels are the labels that name an alert's service, in order of preference.
-	ServiceLabels []string `yaml:"service_labels"`
+	ServiceLabels flagext.StringSliceCSV `yaml:"service_labels"`
 }
 
 // DefaultConfig returns the thresholds the receiver starts with.
@@ -53,6 +60,8 @@ func (c *Config) setDefaults() {
 	c.LabelSimilarity = 0.6
 	c.Cooldown = 5 * time.Minute
 	c.ReopenWindow = 30 * time.Minute
+	c.GroupWait = 30 * time.Second
+	c.NotifyInterval = 5 * time.Minute
 	c.ServiceLabels = defaultServiceLabels()
 }
 
@@ -69,6 +78,9 @@ func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	f.Float64Var(&c.LabelSimilarity, prefix+"label-similarity", c.LabelSimilarity, "Label overlap (0..1) above which an alert joins an incident of another service.")
 	f.DurationVar(&c.Cooldown, prefix+"cooldown", c.Cooldown, "An incident resolves this long after its last alert resolved.")
 	f.DurationVar(&c.ReopenWindow, prefix+"reopen-window", c.ReopenWindow, "A resolved incident reopens when its alerts recur within this time.")
+	f.DurationVar(&c.GroupWait, prefix+"group-wait", c.GroupWait, "An incident's first notification waits this long to include the alerts that follow.")
+	f.DurationVar(&c.NotifyInterval, prefix+"notify-interval", c.NotifyInterval, "Least time between two change notifications of one incident.")
+	f.Var(&c.ServiceLabels, prefix+"service-labels", "Comma-separated labels that name an alert's service, in order of preference.")
 }
 
 // Validate reports the first threshold that makes no sense.
@@ -82,8 +94,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("topology hops must be 0 or more, got %d", c.TopologyHops)
 	case c.LabelSimilarity <= 0 || c.LabelSimilarity > 1:
 		return fmt.Errorf("label similarity must be in (0, 1], got %g", c.LabelSimilarity)
-	case c.Cooldown < 0 || c.ReopenWindow < 0:
-		return errors.New("cooldown and reopen window must not be negative")
+	case c.Cooldown < 0 || c.ReopenWindow < 0 || c.GroupWait < 0 || c.NotifyInterval < 0:
+		return errors.New("cooldown, reopen window, group wait and notify interval must not be negative")
 	case len(c.ServiceLabels) == 0:
 		return errors.New("at least one service label is needed")
 	}

@@ -1,7 +1,10 @@
 package incident
 
 import (
+	"sort"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // Engine holds one tenant's working set (active incidents, recently resolved ones that may
@@ -11,21 +14,204 @@ type Engine struct {
 	cfg  Config
 	topo Topology
 	ids  func() string
+
+	incs map[string]*incState // by incident id
+	byFP map[string]*incState // fingerprint → the incident holding its latest occurrence
 }
+
+// incState is one incident of the working set with the indexes grouping needs.
+type incState struct {
+	inc      Incident
+	members  map[string]*Member // by fingerprint
+	services map[string]int     // service → members naming it
+	sevRank  int
+	recent   []*Member // the latest members, for label similarity
+}
+
+// recentMembers bounds the label comparisons per incident: a storm of thousands of alerts
+// is compared through its latest few, which are the ones most like what comes next.
+const recentMembers = 16
 
 // NewEngine returns an empty engine. topo may be nil (no service graph); ids makes new
 // incident ids and must return unique strings.
 func NewEngine(cfg Config, topo Topology, ids func() string) *Engine {
-	return &Engine{cfg: cfg, topo: topo, ids: ids}
+	return &Engine{cfg: cfg, topo: topo, ids: ids, incs: map[string]*incState{}, byFP: map[string]*incState{}}
 }
 
 // Restore replaces the working set with a snapshot loaded from the store.
-func (e *Engine) Restore(s Snapshot) {}
+func (e *Engine) Restore(s Snapshot) {
+	e.incs = map[string]*incState{}
+	e.byFP = map[string]*incState{}
+	e.add(s.Incidents, s.Members)
+}
+
+// Add puts incidents and their members into the working set, replacing what it held for
+// them; the receiver uses it to load an old incident before acting on it.
+func (e *Engine) Add(inc Incident, members []Member) {
+	e.add([]Incident{inc}, members)
+}
+
+func (e *Engine) add(incs []Incident, members []Member) {
+	for _, inc := range incs {
+		if old := e.incs[inc.ID]; old != nil {
+			for fp := range old.members {
+				if e.byFP[fp] == old {
+					delete(e.byFP, fp)
+				}
+			}
+		}
+		e.incs[inc.ID] = newIncState(inc)
+	}
+	sorted := append([]Member(nil), members...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].FirstSeen.Before(sorted[j].FirstSeen) })
+	for i := range sorted {
+		st := e.incs[sorted[i].IncidentID]
+		if st == nil {
+			continue
+		}
+		m := sorted[i]
+		st.index(&m)
+		e.point(m.Fingerprint, st)
+	}
+}
+
+// point records that st holds fingerprint fp's latest occurrence, unless an active
+// incident already holds it.
+func (e *Engine) point(fp string, st *incState) {
+	if cur := e.byFP[fp]; cur != nil && cur != st && cur.inc.State.Active() && !st.inc.State.Active() {
+		return
+	}
+	e.byFP[fp] = st
+}
+
+func newIncState(inc Incident) *incState {
+	return &incState{inc: inc, members: map[string]*Member{}, services: map[string]int{}}
+}
+
+// index adds m to the incident's indexes without touching its counters (which the store
+// already holds for a restored incident, and join maintains for a new member).
+func (st *incState) index(m *Member) {
+	st.members[m.Fingerprint] = m
+	if m.Service != "" {
+		st.services[m.Service]++
+	}
+	if r := severityRank(m.Labels); r > st.sevRank {
+		st.sevRank = r
+	}
+	st.recent = append(st.recent, m)
+	if len(st.recent) > recentMembers {
+		st.recent = st.recent[1:]
+	}
+}
+
+// Incidents returns the working set's incidents, for tests and debugging.
+func (e *Engine) Incidents() []Incident {
+	out := make([]Incident, 0, len(e.incs))
+	for _, st := range e.incs {
+		out = append(out, st.inc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
 
 // Ingest applies one notification's alerts, received at now. groupKey is the sender's group
 // key ("" when unknown). A retried notification returns empty Changes.
-func (e *Engine) Ingest(alerts []Alert, groupKey string, now time.Time) Changes { return Changes{} }
+func (e *Engine) Ingest(alerts []Alert, groupKey string, now time.Time) Changes {
+	cs := newChangeset()
+	for i := range alerts {
+		a := alerts[i]
+		if a.Fingerprint == "" {
+			a.Fingerprint = LabelFingerprint(a.Labels)
+		}
+		e.ingestOne(cs, a, now)
+	}
+	for _, st := range cs.incOrder {
+		e.flushNotice(cs, st, now)
+	}
+	return cs.build(now)
+}
 
-// Tick resolves incidents whose cool-down has passed, expires firing alerts whose EndsAt
-// has passed without a refresh, and forgets resolved incidents past the reopen window.
-func (e *Engine) Tick(now time.Time) Changes { return Changes{} }
+// LabelFingerprint is Alertmanager's fingerprint of a label set, for alerts whose sender
+// gave none.
+func LabelFingerprint(labels map[string]string) string {
+	ls := make(model.LabelSet, len(labels))
+	for k, v := range labels {
+		ls[model.LabelName(k)] = model.LabelValue(v)
+	}
+	return ls.Fingerprint().String()
+}
+
+func (e *Engine) ingestOne(cs *changeset, a Alert, now time.Time) {
+	if st := e.byFP[a.Fingerprint]; st != nil {
+		if m := st.members[a.Fingerprint]; m != nil && e.owns(st, m, a, now) {
+			e.update(cs, st, m, a, now)
+			return
+		}
+	}
+	e.join(cs, a, now)
+}
+
+// owns reports whether a report of an alert belongs to the occurrence m already tracked:
+// always while its incident is active; for a resolved incident, only a late report of the
+// same occurrence or a recurrence within the reopen window.
+func (e *Engine) owns(st *incState, m *Member, a Alert, now time.Time) bool {
+	switch st.inc.State {
+	case Open, Acknowledged:
+		return true
+	case Closed:
+		return !a.StartsAt.After(m.StartsAt) || now.Sub(st.inc.ResolvedAt) <= e.cfg.ReopenWindow
+	}
+	return false
+}
+
+// Tick resolves incidents whose cool-down has passed, sends notices that were held back,
+// and forgets resolved incidents past the reopen window.
+func (e *Engine) Tick(now time.Time) Changes {
+	cs := newChangeset()
+	for _, st := range e.sortedStates() {
+		inc := &st.inc
+		if inc.State.Active() && inc.FiringCount == 0 && !inc.LastResolvedAlertAt.IsZero() &&
+			now.Sub(inc.LastResolvedAlertAt) >= e.cfg.Cooldown {
+			e.close(cs, st, now, "", "all alerts resolved and the cool-down passed")
+		}
+		e.flushNotice(cs, st, now)
+		if e.forgettable(st, now) {
+			e.forget(st)
+		}
+	}
+	return cs.build(now)
+}
+
+func (e *Engine) forgettable(st *incState, now time.Time) bool {
+	switch st.inc.State {
+	case Merged:
+		return true
+	case Closed:
+		return now.Sub(st.inc.ResolvedAt) > e.cfg.ReopenWindow
+	}
+	return false
+}
+
+func (e *Engine) forget(st *incState) {
+	for fp := range st.members {
+		if e.byFP[fp] == st {
+			delete(e.byFP, fp)
+		}
+	}
+	delete(e.incs, st.inc.ID)
+}
+
+// sortedStates gives a deterministic order, so the same input gives the same output.
+func (e *Engine) sortedStates() []*incState {
+	out := make([]*incState, 0, len(e.incs))
+	for _, st := range e.incs {
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].inc.StartedAt.Equal(out[j].inc.StartedAt) {
+			return out[i].inc.StartedAt.Before(out[j].inc.StartedAt)
+		}
+		return out[i].inc.ID < out[j].inc.ID
+	})
+	return out
+}

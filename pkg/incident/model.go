@@ -158,15 +158,24 @@ type Notice struct {
 // Changes is what one engine call did, for the caller to persist atomically: the members
 // and incidents to upsert (their latest state), timeline events to append and notices due.
 type Changes struct {
+	// Moves are members that a merge or split put in another incident; the store moves
+	// their rows before upserting Members.
+	Moves     []Move
 	Members   []Member
 	Incidents []Incident
 	Events    []Event
 	Notices   []Notice
 }
 
+// Move says that the members with these fingerprints left incident From for To.
+type Move struct {
+	From, To     string
+	Fingerprints []string
+}
+
 // Empty reports whether nothing changed, so a retried webhook can skip the write.
 func (c Changes) Empty() bool {
-	return len(c.Members) == 0 && len(c.Incidents) == 0 && len(c.Events) == 0 && len(c.Notices) == 0
+	return len(c.Moves) == 0 && len(c.Members) == 0 && len(c.Incidents) == 0 && len(c.Events) == 0 && len(c.Notices) == 0
 }
 
 // Snapshot is the part of a tenant's history the engine needs to continue: incidents that

@@ -1,0 +1,194 @@
+package incident
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Scores of the grouping rules. A shared service is the strongest evidence that two alerts
+// are one problem, a direct call edge nearly as strong; similar labels alone count less.
+const (
+	scoreService  = 1.0
+	scoreTopology = 0.9
+	scoreLabels   = 0.8
+	// A resolved incident competes with open ones at a discount: reopening is right for a
+	// recurrence, but an open incident that fits as well is the better home.
+	recurrenceDiscount = 0.95
+)
+
+// match finds the incident a new alert belongs to, with the reason, or nil.
+func (e *Engine) match(a Alert, svc string, at time.Time) (*incState, Reason) {
+	var (
+		best      *incState
+		bestWhy   Reason
+		bestScore float64
+	)
+	for _, st := range e.incs {
+		if !e.inWindow(st, at) {
+			continue
+		}
+		why, score := e.similarity(st, a, svc)
+		if score == 0 {
+			continue
+		}
+		if st.inc.State == Closed {
+			score *= recurrenceDiscount
+			why.Kind, why.Detail = ReasonRecur, "recurrence: "+why.Detail
+		}
+		if score > bestScore || (score == bestScore && best != nil && preferred(st, best)) {
+			best, bestWhy, bestScore = st, why, score
+		}
+	}
+	return best, bestWhy
+}
+
+// preferred breaks a tie between two incidents that fit equally: the one with the more
+// recent alert, then the lower id, so the choice does not depend on map order.
+func preferred(a, b *incState) bool {
+	if !a.inc.LastAlertAt.Equal(b.inc.LastAlertAt) {
+		return a.inc.LastAlertAt.After(b.inc.LastAlertAt)
+	}
+	return a.inc.ID < b.inc.ID
+}
+
+// inWindow reports whether an alert at time at is close enough in time to join st.
+func (e *Engine) inWindow(st *incState, at time.Time) bool {
+	inc := &st.inc
+	switch inc.State {
+	case Merged:
+		return false
+	case Closed:
+		if at.Sub(inc.ResolvedAt) > e.cfg.ReopenWindow {
+			return false
+		}
+	}
+	return !at.Before(inc.StartedAt.Add(-e.cfg.Window)) &&
+		!at.After(inc.LastAlertAt.Add(e.cfg.Window)) &&
+		at.Sub(inc.StartedAt) <= e.cfg.MaxSpan
+}
+
+// similarity scores how well alert a fits incident st by the strongest rule that holds.
+func (e *Engine) similarity(st *incState, a Alert, svc string) (Reason, float64) {
+	if svc != "" && st.services[svc] > 0 {
+		return Reason{Kind: ReasonService, Detail: "same service " + svc, Score: scoreService}, scoreService
+	}
+	if why, score := e.topologyMatch(st, svc); score > 0 {
+		return why, score
+	}
+	var (
+		peer *Member
+		sim  float64
+	)
+	for _, m := range st.recent {
+		if s := labelSimilarity(a.Labels, m.Labels); s > sim {
+			peer, sim = m, s
+		}
+	}
+	if peer != nil && sim >= e.cfg.LabelSimilarity {
+		return Reason{Kind: ReasonLabels, Score: sim, Peer: peer.Fingerprint,
+			Detail: fmt.Sprintf("labels %.0f%% alike %s", 100*sim, alertName(peer.Alert))}, scoreLabels * sim
+	}
+	return Reason{}, 0
+}
+
+// topologyMatch finds the incident service nearest to svc in the service graph.
+func (e *Engine) topologyMatch(st *incState, svc string) (Reason, float64) {
+	if e.topo == nil || svc == "" || e.cfg.TopologyHops == 0 {
+		return Reason{}, 0
+	}
+	bestHops, bestPeer := -1, ""
+	for other := range st.services {
+		d := e.topo.Distance(svc, other)
+		if d < 0 || d > e.cfg.TopologyHops {
+			continue
+		}
+		if bestHops < 0 || d < bestHops || (d == bestHops && other < bestPeer) {
+			bestHops, bestPeer = d, other
+		}
+	}
+	switch {
+	case bestHops < 0:
+		return Reason{}, 0
+	case bestHops == 0:
+		// The graph knows the two names as one service (an instance and its service).
+		return Reason{Kind: ReasonService, Detail: fmt.Sprintf("%s is %s in the service graph", svc, bestPeer), Score: scoreService}, scoreService
+	}
+	score := scoreTopology / float64(bestHops)
+	return Reason{Kind: ReasonTopology, Score: score,
+		Detail: fmt.Sprintf("%s is %d hop(s) from %s in the service graph", svc, bestHops, bestPeer)}, score
+}
+
+// service names an alert's service from the first service label it carries.
+func (e *Engine) service(labels map[string]string) string {
+	for _, l := range e.cfg.ServiceLabels {
+		if v := labels[l]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// contextLabels are shared by unrelated alerts (every alert of a cluster has the same
+// cluster label), so they say nothing about whether two alerts are one problem.
+var contextLabels = map[string]bool{
+	"severity": true, "priority": true, "alertname": true, "team": true, "owner": true,
+	"env": true, "environment": true, "cluster": true, "region": true, "zone": true,
+	"datacenter": true, "grafana_folder": true, "__alert_rule_uid__": true, "__name__": true,
+	"prometheus": true, "monitor": true, "receiver": true, "tenant": true,
+}
+
+// labelSimilarity is the Jaccard overlap of two alerts' identifying label pairs.
+func labelSimilarity(a, b map[string]string) float64 {
+	var shared, union int
+	for k, v := range a {
+		if contextLabels[k] {
+			continue
+		}
+		union++
+		if w, ok := b[k]; ok && w == v {
+			shared++
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok && !contextLabels[k] {
+			union++
+		}
+	}
+	if union == 0 {
+		return 0
+	}
+	return float64(shared) / float64(union)
+}
+
+// severityRank orders the severity spellings senders use; 0 means none given.
+func severityRank(labels map[string]string) int {
+	s := labels["severity"]
+	if s == "" {
+		s = labels["priority"]
+	}
+	switch strings.ToLower(s) {
+	case "":
+		return 0
+	case "critical", "crit", "page", "p1", "sev1", "fatal", "emergency":
+		return 5
+	case "high", "error", "major", "p2", "sev2":
+		return 4
+	case "warning", "warn", "medium", "p3", "sev3", "minor":
+		return 3
+	case "info", "low", "p4", "sev4", "notice":
+		return 2
+	}
+	return 1
+}
+
+// severityOf gives the severity label's spelling, or fallback when there is none.
+func severityOf(labels map[string]string, fallback string) string {
+	if s := labels["severity"]; s != "" {
+		return s
+	}
+	if s := labels["priority"]; s != "" {
+		return s
+	}
+	return fallback
+}
