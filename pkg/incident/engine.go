@@ -215,3 +215,6 @@ func (e *Engine) sortedStates() []*incState {
 	})
 	return out
 }
+
+// Has reports whether incident id is in the working set.
+func (e *Engine) Has(id string) bool { return e.incs[id] != nil }

@@ -21,6 +21,7 @@ type command struct {
 var commands = []command{
 	{"detect", "flag anomalies in a CSV series; write its bands as CSV, optionally a PNG", runDetect},
 	{"forecast", "forecast a CSV series with prediction intervals; write them as CSV, optionally a PNG", runForecast},
+	{"receiver", "run the alert receiver: Grafana and Alertmanager webhooks in, incidents and one notification per incident out", runReceiver},
 	{"eval", "score Foresight on a public benchmark (nab, m4)", runEval},
 	{"demo", "run a demo Prometheus with injected faults and print the anomalies Foresight flags", runDemo},
 }

@@ -1,0 +1,211 @@
+// Package receiver is the alert receiver service: it authenticates Grafana Alerting and
+// Alertmanager webhooks, stores their alerts, feeds them to the incident engine, serves the
+// incident API and delivers one notification per incident. It is a thin adapter: grouping
+// lives in pkg/incident, persistence in pkg/store, delivery in pkg/notify.
+package receiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/grafana/dskit/server"
+	"github.com/grafana/dskit/services"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/foresight-aiops/foresight/pkg/incident"
+	"github.com/foresight-aiops/foresight/pkg/notify"
+	"github.com/foresight-aiops/foresight/pkg/store"
+)
+
+// Receiver is the running service: HTTP server, writer, lifecycle ticker, notification
+// delivery and retention, started and stopped together.
+type Receiver struct {
+	services.Service
+
+	cfg      Config
+	logger   log.Logger
+	reg      *prometheus.Registry
+	server   *server.Server
+	store    *store.Store
+	auth     *authenticator
+	writer   *writer
+	topo     *topologySource
+	deliver  *notify.Deliverer
+	manager  *services.Manager
+	metrics  *receiverMetrics
+	now      func() time.Time
+	tenantID []string
+}
+
+type receiverMetrics struct {
+	alerts  *prometheus.CounterVec
+	refused *prometheus.CounterVec
+}
+
+func newReceiverMetrics(reg prometheus.Registerer) *receiverMetrics {
+	f := promauto.With(reg)
+	return &receiverMetrics{
+		alerts: f.NewCounterVec(prometheus.CounterOpts{Name: "foresight_receiver_alerts_total",
+			Help: "Alerts received in accepted webhooks, by sender format."}, []string{"format"}),
+		refused: f.NewCounterVec(prometheus.CounterOpts{Name: "foresight_receiver_refused_total",
+			Help: "Requests refused, by HTTP status."}, []string{"status"}),
+	}
+}
+
+// New builds a receiver from cfg: it opens the store (running migrations) and binds the
+// listening socket, but serves nothing until started.
+func New(ctx context.Context, cfg Config, logger log.Logger) (*Receiver, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	rc := &Receiver{cfg: cfg, logger: logger, reg: reg, metrics: newReceiverMetrics(reg), now: time.Now}
+	var err error
+	if rc.auth, err = newAuthenticator(cfg.tenants(), time.Now); err != nil {
+		return nil, fmt.Errorf("tenants: %w", err)
+	}
+	for _, t := range cfg.tenants() {
+		rc.tenantID = append(rc.tenantID, t.ID)
+	}
+	if rc.store, err = store.Open(ctx, cfg.Store); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := rc.build(cfg, reg); err != nil {
+		_ = rc.store.Close()
+		return nil, err
+	}
+	return rc, nil
+}
+
+func (rc *Receiver) build(cfg Config, reg *prometheus.Registry) error {
+	var err error
+	rc.topo, err = newTopologySource(cfg.Topology, rc.logger)
+	if err != nil {
+		return fmt.Errorf("topology: %w", err)
+	}
+	targets := make([]string, 0, len(cfg.Notify.Targets))
+	for _, t := range cfg.Notify.Targets {
+		targets = append(targets, t.Name)
+	}
+	rc.writer = newWriter(rc.store, cfg.Grouping, rc.topo.topology(), targets, cfg.Notify.Grafana.Enabled(), cfg.QueueSize, rc.logger, reg)
+	senders, err := notify.NewSenders(cfg.Notify, rc.store)
+	if err != nil {
+		return fmt.Errorf("notification targets: %w", err)
+	}
+	rc.deliver, err = notify.NewDeliverer(cfg.Notify.Delivery, rc.store, senders, rc.logger, reg)
+	if err != nil {
+		return fmt.Errorf("delivery: %w", err)
+	}
+	rc.writer.wake = rc.deliver.Wake
+
+	srvCfg := cfg.Server
+	srvCfg.Log = rc.logger
+	srvCfg.Registerer, srvCfg.Gatherer = reg, reg
+	srvCfg.MetricsNamespace = "foresight"
+	if rc.server, err = server.New(srvCfg); err != nil {
+		return fmt.Errorf("start HTTP server: %w", err)
+	}
+	rc.routes(rc.server.HTTP)
+
+	background := services.NewTimerService(cfg.TickInterval, nil, rc.tick, nil).WithName("lifecycle")
+	retention := services.NewTimerService(cfg.PurgeInterval, nil, rc.purge, nil).WithName("retention")
+	parts := []services.Service{rc.writer, rc.deliver, background, retention}
+	if s := rc.topo.service(); s != nil {
+		parts = append(parts, s)
+	}
+	if rc.manager, err = services.NewManager(parts...); err != nil {
+		return err
+	}
+	rc.Service = services.NewBasicService(rc.starting, rc.running, rc.stopping).WithName("receiver")
+	return nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (rc *Receiver) Addr() net.Addr { return rc.server.HTTPListenAddr() }
+
+// Store gives tests and tools the receiver's store.
+func (rc *Receiver) Store() *store.Store { return rc.store }
+
+func (rc *Receiver) starting(ctx context.Context) error {
+	if err := services.StartManagerAndAwaitHealthy(ctx, rc.manager); err != nil {
+		return fmt.Errorf("start receiver parts: %w", err)
+	}
+	return nil
+}
+
+func (rc *Receiver) running(ctx context.Context) error {
+	serverDone := make(chan error, 1)
+	go func() { serverDone <- rc.server.Run() }()
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-serverDone:
+		if err != nil {
+			return fmt.Errorf("HTTP server: %w", err)
+		}
+		return nil // a signal stopped the server
+	}
+}
+
+// stopping shuts down in dependency order: first the HTTP server, letting in-flight
+// requests finish (their jobs are still committed by the writer), then the writer, which
+// drains its queue, then delivery, and the store last.
+func (rc *Receiver) stopping(_ error) error {
+	rc.server.Shutdown()
+	rc.server.Stop()
+	err := services.StopManagerAndAwaitStopped(context.Background(), rc.manager)
+	if cerr := rc.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	level.Info(rc.logger).Log("msg", "receiver stopped")
+	return err
+}
+
+// tick queues a lifecycle pass (cool-downs, held-back notices) for every tenant.
+func (rc *Receiver) tick(ctx context.Context) error {
+	now := rc.now()
+	for _, id := range rc.tenantID {
+		res := rc.writer.submit(ctx, &job{tenant: id, run: func(e *incident.Engine, _ *store.Tx) (incident.Changes, any, error) {
+			return e.Tick(now), nil, nil
+		}})
+		if res.err != nil && !errors.Is(res.err, errStopping) {
+			level.Warn(rc.logger).Log("msg", "lifecycle tick failed", "tenant", id, "err", res.err)
+		}
+	}
+	return nil
+}
+
+func (rc *Receiver) purge(ctx context.Context) error {
+	stats, err := rc.store.Purge(ctx, rc.now())
+	if err != nil {
+		level.Warn(rc.logger).Log("msg", "retention purge failed", "err", err)
+		return nil
+	}
+	if stats.Incidents > 0 || stats.Outbox > 0 {
+		level.Info(rc.logger).Log("msg", "retention purge", "incidents", stats.Incidents, "notifications", stats.Outbox)
+	}
+	return nil
+}
+
+// readiness is /ready: the store answers and every part runs.
+func (rc *Receiver) readiness(ctx context.Context) error {
+	if rc.State() != services.Running {
+		return fmt.Errorf("receiver is %s", rc.State())
+	}
+	if !rc.manager.IsHealthy() {
+		return errors.New("a background part stopped")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := rc.store.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
