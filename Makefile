@@ -2,25 +2,30 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: run test deps build build-frontend build-backend test-go test-frontend lint bench clean
+.PHONY: run demo test deps build build-frontend build-backend test-go test-frontend lint bench clean
 
-## run: install what is missing, build the plugin into dist/ and start the demo
+## run: install what is missing, build the plugin into dist/ and start the alert receiver
+## (embedded SQLite under ./data); it prints its URL and the contact point to paste into Grafana
 run: deps build
+	$(GO) run ./pkg/cmd/foresight receiver -dev
+
+## demo: the anomaly demo (a Prometheus with injected faults, flagged by the detector)
+demo: deps
 	$(GO) run ./pkg/cmd/foresight demo
 
 ## test: every test, with the race detector, plus typecheck, lint and the production build
 test: test-go test-frontend build
 
-## deps: Prometheus from Debian's packages and the npm packages, when missing
+## deps: Prometheus and Alertmanager from Debian's packages and the npm packages, when missing
 deps:
-	@command -v prometheus >/dev/null && command -v promtool >/dev/null || \
-		{ echo "installing prometheus (Debian package)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-alertmanager >/dev/null || \
+		{ echo "installing prometheus and prometheus-alertmanager (Debian packages)"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-alertmanager; }
 	@[ -d node_modules ] || npm ci --no-audit --no-fund
 
 test-go:
 	$(GO) vet ./pkg/...
 	@out=$$(gofmt -l pkg Magefile.go); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
-	FORESIGHT_REQUIRE_PROMETHEUS=1 FORESIGHT_REQUIRE_DATASETS=1 $(GO) test -race -count=1 ./pkg/...
+	FORESIGHT_REQUIRE_PROMETHEUS=1 FORESIGHT_REQUIRE_DATASETS=1 FORESIGHT_REQUIRE_POSTGRES=1 $(GO) test -race -count=1 ./pkg/...
 
 test-frontend:
 	npm run typecheck
