@@ -15,8 +15,9 @@ import (
 
 // evaluations is the table of benchmarks "foresight eval" runs, by name.
 var evaluations = map[string]func(args []string, stdout, stderr io.Writer) int{
-	"nab": runEvalNAB,
-	"m4":  runEvalM4,
+	"nab":      runEvalNAB,
+	"m4":       runEvalM4,
+	"grouping": runEvalGrouping,
 }
 
 const evalUsage = `Usage: foresight eval <benchmark> --data DIR [flags]
@@ -24,6 +25,7 @@ const evalUsage = `Usage: foresight eval <benchmark> --data DIR [flags]
 Benchmarks:
   nab   Numenta Anomaly Benchmark: the default anomaly detector over 58 series, scored as NAB does
   m4    M4 competition, hourly: the forecast engine over 414 series, scored as M4 does (sMAPE, MASE, OWA, MSIS)
+  grouping  MicroSS fault alerts, faults overlapped and noise added: incident grouping against the fault ids (pairwise F1, ARI, compression)
 `
 
 func runEval(args []string, _ io.Reader, stdout, stderr io.Writer) int {
