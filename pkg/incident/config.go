@@ -54,12 +54,12 @@ func DefaultConfig() Config {
 }
 
 func (c *Config) setDefaults() {
-	c.Window = 10 * time.Minute
-	c.MaxSpan = 6 * time.Hour
+	c.Window = 5 * time.Minute
+	c.MaxSpan = time.Hour
 	c.TopologyHops = 1
 	c.LabelSimilarity = 0.6
 	c.Cooldown = 5 * time.Minute
-	c.ReopenWindow = 30 * time.Minute
+	c.ReopenWindow = 15 * time.Minute
 	c.GroupWait = 30 * time.Second
 	c.NotifyInterval = 5 * time.Minute
 	c.ServiceLabels = defaultServiceLabels()

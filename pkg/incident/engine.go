@@ -24,6 +24,7 @@ type incState struct {
 	inc      Incident
 	members  map[string]*Member // by fingerprint
 	services map[string]int     // service → members naming it
+	firing   map[string]int     // service → firing members naming it: what new alerts join by
 	sevRank  int
 	recent   []*Member // the latest members, for label similarity
 }
@@ -85,7 +86,7 @@ func (e *Engine) point(fp string, st *incState) {
 }
 
 func newIncState(inc Incident) *incState {
-	return &incState{inc: inc, members: map[string]*Member{}, services: map[string]int{}}
+	return &incState{inc: inc, members: map[string]*Member{}, services: map[string]int{}, firing: map[string]int{}}
 }
 
 // index adds m to the incident's indexes without touching its counters (which the store
@@ -94,6 +95,9 @@ func (st *incState) index(m *Member) {
 	st.members[m.Fingerprint] = m
 	if m.Service != "" {
 		st.services[m.Service]++
+		if m.Status == Firing {
+			st.firing[m.Service]++
+		}
 	}
 	if r := severityRank(m.Labels); r > st.sevRank {
 		st.sevRank = r

@@ -12,9 +12,6 @@ const (
 	scoreService  = 1.0
 	scoreTopology = 0.9
 	scoreLabels   = 0.8
-	// A resolved incident competes with open ones at a discount: reopening is right for a
-	// recurrence, but an open incident that fits as well is the better home.
-	recurrenceDiscount = 0.95
 )
 
 // match finds the incident a new alert belongs to, with the reason, or nil.
@@ -31,10 +28,6 @@ func (e *Engine) match(a Alert, svc string, at time.Time) (*incState, Reason) {
 		why, score := e.similarity(st, a, svc)
 		if score == 0 {
 			continue
-		}
-		if st.inc.State == Closed {
-			score *= recurrenceDiscount
-			why.Kind, why.Detail = ReasonRecur, "recurrence: "+why.Detail
 		}
 		if score > bestScore || (score == bestScore && best != nil && preferred(st, best)) {
 			best, bestWhy, bestScore = st, why, score
@@ -55,13 +48,10 @@ func preferred(a, b *incState) bool {
 // inWindow reports whether an alert at time at is close enough in time to join st.
 func (e *Engine) inWindow(st *incState, at time.Time) bool {
 	inc := &st.inc
-	switch inc.State {
-	case Merged:
+	if !inc.State.Active() {
+		// Only the same alert coming back reopens a resolved incident (see owns); a
+		// different alert on the same service after it resolved is a new problem.
 		return false
-	case Closed:
-		if at.Sub(inc.ResolvedAt) > e.cfg.ReopenWindow {
-			return false
-		}
 	}
 	return !at.Before(inc.StartedAt.Add(-e.cfg.Window)) &&
 		!at.After(inc.LastAlertAt.Add(e.cfg.Window)) &&
@@ -70,7 +60,10 @@ func (e *Engine) inWindow(st *incState, at time.Time) bool {
 
 // similarity scores how well alert a fits incident st by the strongest rule that holds.
 func (e *Engine) similarity(st *incState, a Alert, svc string) (Reason, float64) {
-	if svc != "" && st.services[svc] > 0 {
+	// An alert joins by what the incident is doing now: its firing alerts. Services whose
+	// alerts have all resolved no longer pull new alerts in, or one long incident on a
+	// shared service would absorb every later problem there.
+	if svc != "" && st.firing[svc] > 0 {
 		return Reason{Kind: ReasonService, Detail: "same service " + svc, Score: scoreService}, scoreService
 	}
 	if why, score := e.topologyMatch(st, svc); score > 0 {
@@ -81,6 +74,9 @@ func (e *Engine) similarity(st *incState, a Alert, svc string) (Reason, float64)
 		sim  float64
 	)
 	for _, m := range st.recent {
+		if m.Status != Firing {
+			continue
+		}
 		if s := labelSimilarity(a.Labels, m.Labels); s > sim {
 			peer, sim = m, s
 		}
@@ -98,7 +94,7 @@ func (e *Engine) topologyMatch(st *incState, svc string) (Reason, float64) {
 		return Reason{}, 0
 	}
 	bestHops, bestPeer := -1, ""
-	for other := range st.services {
+	for other := range st.firing {
 		d := e.topo.Distance(svc, other)
 		if d < 0 || d > e.cfg.TopologyHops {
 			continue

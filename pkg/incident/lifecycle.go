@@ -43,6 +43,7 @@ func (e *Engine) resolveMember(cs *changeset, st *incState, m *Member, a Alert, 
 	m.Annotations, m.Values = a.Annotations, a.Values
 	m.LastSeen = now
 	cs.member(m)
+	st.setFiring(m.Service, -1)
 	inc := &st.inc
 	if inc.FiringCount > 0 {
 		inc.FiringCount--
@@ -63,12 +64,23 @@ func (e *Engine) refire(cs *changeset, st *incState, m *Member, a Alert, now tim
 	inc.FlapCount++
 	if wasResolved {
 		inc.FiringCount++
+		st.setFiring(m.Service, +1)
 	}
 	inc.LastAlertAt = latest(inc.LastAlertAt, alertTime(a, now))
 	cs.event(st, Event{At: now, Kind: EventAlertRefired, Fingerprint: m.Fingerprint,
 		Detail: fmt.Sprintf("%s fired again (flap %d)", alertName(a), m.FlapCount)})
 	if inc.State == Closed {
 		e.reopen(cs, st, now, "", alertName(a)+" fired again")
+	}
+}
+
+// setFiring counts a member of service svc starting (+1) or stopping (-1) to fire.
+func (st *incState) setFiring(svc string, d int) {
+	if svc == "" {
+		return
+	}
+	if st.firing[svc] += d; st.firing[svc] <= 0 {
+		delete(st.firing, svc)
 	}
 }
 
