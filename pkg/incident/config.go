@@ -23,8 +23,16 @@ type Config struct {
 	// Window is how close in time an alert must start to an incident's latest alert to join
 	// it.
 	Window time.Duration `yaml:"window"`
+	// OnsetWindow is how long after an incident's first alert a different alert may still
+	// join it. The alerts of one problem arrive in a burst from its onset (detection delays
+	// are minutes, not hours); an alert long after the onset is more likely a new problem
+	// on a shared service than a late symptom, and chaining by the latest alert lets one
+	// busy service glue unrelated problems together.
+	OnsetWindow time.Duration `yaml:"onset_window"`
 	// MaxSpan caps how long an incident keeps absorbing alerts after it started, so a
-	// week-long noisy service does not become one endless incident.
+	// week-long noisy service does not become one endless incident. The onset window (at
+	// most MaxSpan) now bounds new alerts and recurrences alike; MaxSpan remains the outer
+	// limit of the latest-alert window.
 	MaxSpan time.Duration `yaml:"max_span"`
 	// TopologyHops is how many service-graph edges may separate an alert's service from an
 	// incident's services for the alert to join on topology.
@@ -55,8 +63,12 @@ func DefaultConfig() Config {
 
 func (c *Config) setDefaults() {
 	c.Window = 5 * time.Minute
+	c.OnsetWindow = 10 * time.Minute
 	c.MaxSpan = time.Hour
-	c.TopologyHops = 1
+	// Two hops: a caller's caller is where a failing backend's errors are usually noticed
+	// first (the frontend), so one hop split most cascades into two incidents. The onset
+	// window keeps the wider reach from chaining unrelated problems together.
+	c.TopologyHops = 2
 	c.LabelSimilarity = 0.6
 	c.Cooldown = 5 * time.Minute
 	c.ReopenWindow = 15 * time.Minute
@@ -73,6 +85,7 @@ func defaultServiceLabels() []string {
 func (c *Config) RegisterFlags(prefix string, f *flag.FlagSet) {
 	c.setDefaults()
 	f.DurationVar(&c.Window, prefix+"window", c.Window, "An alert joins an incident whose latest alert started within this time.")
+	f.DurationVar(&c.OnsetWindow, prefix+"onset-window", c.OnsetWindow, "A different alert joins an incident only this long after the incident's first alert.")
 	f.DurationVar(&c.MaxSpan, prefix+"max-span", c.MaxSpan, "An incident stops absorbing new alerts this long after it started.")
 	f.IntVar(&c.TopologyHops, prefix+"topology-hops", c.TopologyHops, "Service-graph edges allowed between an alert's service and an incident's services.")
 	f.Float64Var(&c.LabelSimilarity, prefix+"label-similarity", c.LabelSimilarity, "Label overlap (0..1) above which an alert joins an incident of another service.")
@@ -90,6 +103,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("window must be positive, got %s", c.Window)
 	case c.MaxSpan < c.Window:
 		return fmt.Errorf("max span (%s) must be at least the window (%s)", c.MaxSpan, c.Window)
+	case c.OnsetWindow < c.Window || c.OnsetWindow > c.MaxSpan:
+		return fmt.Errorf("onset window (%s) must be between the window (%s) and the max span (%s)", c.OnsetWindow, c.Window, c.MaxSpan)
 	case c.TopologyHops < 0:
 		return fmt.Errorf("topology hops must be 0 or more, got %d", c.TopologyHops)
 	case c.LabelSimilarity <= 0 || c.LabelSimilarity > 1:

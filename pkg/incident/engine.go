@@ -147,23 +147,48 @@ func LabelFingerprint(labels map[string]string) string {
 
 func (e *Engine) ingestOne(cs *changeset, a Alert, now time.Time) {
 	if st := e.byFP[a.Fingerprint]; st != nil {
-		if m := st.members[a.Fingerprint]; m != nil && e.owns(st, m, a, now) {
-			e.update(cs, st, m, a, now)
+		if m := st.members[a.Fingerprint]; m != nil {
+			if e.owns(st, m, a, now) {
+				e.update(cs, st, m, a, now)
+				return
+			}
+			if m.Status == Firing && a.Status == Firing && a.StartsAt.After(m.StartsAt) && st.inc.State.Active() {
+				// A new occurrence whose resolve never reached us, too late to belong to
+				// st: end the old occurrence there before the new one finds its incident.
+				r := a
+				r.Status, r.EndsAt = Resolved, alertTime(a, now)
+				e.resolveMember(cs, st, m, r, now)
+			}
+			e.join(cs, a, now, st.inc.ID)
 			return
 		}
 	}
-	e.join(cs, a, now)
+	e.join(cs, a, now, "")
 }
 
 // owns reports whether a report of an alert belongs to the occurrence m already tracked:
-// always while its incident is active; for a resolved incident, only a late report of the
-// same occurrence or a recurrence within the reopen window.
+// a report of the same occurrence (no later start) always does while the incident is not
+// merged away. A recurrence (a later start) does for an active incident only while it
+// fits the incident's onset (see inOnset), and for a resolved one within the reopen
+// window. An alert that fires again long after its incident's burst is a new problem that
+// happens to share a rule, and is grouped afresh like any new alert: a rule that fires
+// in many problems would otherwise chain every later one into the first incident it was
+// part of.
 func (e *Engine) owns(st *incState, m *Member, a Alert, now time.Time) bool {
+	if !a.StartsAt.After(m.StartsAt) {
+		return st.inc.State != Merged
+	}
 	switch st.inc.State {
 	case Open, Acknowledged:
-		return true
+		return a.Status != Firing || e.inOnset(st, alertTime(a, now))
 	case Closed:
-		return !a.StartsAt.After(m.StartsAt) || now.Sub(st.inc.ResolvedAt) <= e.cfg.ReopenWindow
+		if now.Sub(st.inc.ResolvedAt) > e.cfg.ReopenWindow {
+			return false
+		}
+		// A recurrence that fits a problem going on now belongs to it: reopening the old
+		// incident would page for a problem that is over and split the new one.
+		other, _ := e.match(a, e.service(a.Labels), alertTime(a, now))
+		return other == nil
 	}
 	return false
 }

@@ -84,7 +84,8 @@ func TestGroupingRules(t *testing.T) {
 	}{
 		{"same service", alert("HighLatency", "checkout", Firing, t0), alert("HighErrors", "checkout", Firing, t0.Add(2*time.Minute)), true, ReasonService},
 		{"neighbour in the graph", alert("DBSlow", "db", Firing, t0), alert("PaymentsErrors", "payments", Firing, t0.Add(time.Minute)), true, ReasonTopology},
-		{"two hops is too far by default", alert("DBSlow", "db", Firing, t0), alert("CheckoutErrors", "checkout", Firing, t0.Add(time.Minute)), false, ReasonNew},
+		{"two hops joins by default", alert("DBSlow", "db", Firing, t0), alert("CheckoutErrors", "checkout", Firing, t0.Add(time.Minute)), true, ReasonTopology},
+		{"three hops is too far by default", alert("DBSlow", "db", Firing, t0), alert("WebErrors", "web", Firing, t0.Add(time.Minute)), false, ReasonNew},
 		{"unrelated service", alert("DBSlow", "db", Firing, t0), alert("SearchSlow", "search", Firing, t0.Add(time.Minute)), false, ReasonNew},
 		{"same service, too late", alert("HighLatency", "checkout", Firing, t0), alert("HighErrors", "checkout", Firing, t0.Add(11*time.Minute)), false, ReasonNew},
 		{"similar labels without a service", alert("DiskFull", "", Firing, t0, "instance", "node-7:9100", "device", "sda"),
@@ -341,3 +342,143 @@ func (s *store) snapshot() Snapshot {
 	}
 	return out
 }
+
+// TestOnsetAnchoring checks that a different alert joins an incident only within the onset
+// window of its first alert, however recently the incident's latest alert arrived.
+func TestOnsetAnchoring(t *testing.T) {
+	tests := []struct {
+		name  string
+		last  time.Duration // start of the last alert, after the first at t0
+		steps int           // alerts on the same service in between, evenly spaced
+		same  bool
+	}{
+		{"inside the onset window", 9 * time.Minute, 2, true},
+		{"a chain past the onset window", 12 * time.Minute, 3, false},
+		{"a long chain every four minutes", 40 * time.Minute, 10, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := testEngine()
+			first := alert("A0", "checkout", Firing, t0)
+			id := incidentOf(t, e.Ingest([]Alert{first}, "", t0), first.Fingerprint)
+			var got string
+			for i := 1; i <= tc.steps; i++ {
+				at := t0.Add(time.Duration(i) * tc.last / time.Duration(tc.steps))
+				a := alert(fmt.Sprintf("A%d", i), "checkout", Firing, at)
+				got = incidentOf(t, e.Ingest([]Alert{a}, "", at), a.Fingerprint)
+			}
+			if (got == id) != tc.same {
+				t.Fatalf("last alert in %s, first in %s; want same=%v", got, id, tc.same)
+			}
+		})
+	}
+}
+
+// TestRecurrenceMustFit checks that an alert firing again belongs to its old incident only
+// while it fits that incident's onset; later it is grouped afresh, and a missed resolve
+// is closed in the old incident.
+func TestRecurrenceMustFit(t *testing.T) {
+	tests := []struct {
+		name       string
+		again      time.Duration
+		resolveGot bool // the resolve in between reached the engine
+		same       bool
+	}{
+		{"flap within the onset", 4 * time.Minute, true, true},
+		{"recurrence after the onset", 14 * time.Minute, true, false},
+		{"recurrence after the onset, resolve lost", 14 * time.Minute, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := testEngine()
+			a := alert("DBSlow", "db", Firing, t0)
+			keep := alert("DBConn", "db", Firing, t0.Add(time.Minute))
+			id := incidentOf(t, e.Ingest([]Alert{a, keep}, "", t0.Add(time.Minute)), a.Fingerprint)
+			// Keep the incident busy so that the latest-alert window alone would take it.
+			for _, d := range []time.Duration{5, 9, 13} {
+				k := keep
+				k.StartsAt = t0.Add(d * time.Minute)
+				e.Ingest([]Alert{k}, "", k.StartsAt)
+			}
+			if tc.resolveGot {
+				r := a
+				r.Status, r.EndsAt = Resolved, t0.Add(2*time.Minute)
+				e.Ingest([]Alert{r}, "", t0.Add(2*time.Minute))
+			}
+			again := a
+			again.StartsAt = t0.Add(tc.again)
+			ch := e.Ingest([]Alert{again}, "", again.StartsAt)
+			var got string
+			var oldResolved bool
+			for _, m := range ch.Members {
+				if m.Fingerprint == a.Fingerprint && m.Status == Firing {
+					got = m.IncidentID
+				}
+				if m.Fingerprint == a.Fingerprint && m.Status == Resolved && m.IncidentID == id {
+					oldResolved = true
+				}
+			}
+			if (got == id) != tc.same {
+				t.Fatalf("recurrence in %s, first occurrence in %s; want same=%v", got, id, tc.same)
+			}
+			if !tc.resolveGot && !tc.same && !oldResolved {
+				t.Errorf("the old occurrence was not resolved in %s: %+v", id, ch.Members)
+			}
+		})
+	}
+}
+
+func TestOnsetWindowValidation(t *testing.T) {
+	for _, tc := range []struct {
+		onset time.Duration
+		ok    bool
+	}{{10 * time.Minute, true}, {time.Minute, false}, {2 * time.Hour, false}} {
+		c := DefaultConfig()
+		c.OnsetWindow = tc.onset
+		if err := c.Validate(); (err == nil) != tc.ok {
+			t.Errorf("onset window %s: err %v, want ok=%v", tc.onset, err, tc.ok)
+		}
+	}
+}
+
+// TestReopenOnlyWhenNothingNewFits checks that an alert recurring within the reopen window
+// reopens its resolved incident only when no active incident fits it.
+func TestReopenOnlyWhenNothingNewFits(t *testing.T) {
+	tests := []struct {
+		name   string
+		other  *Alert // an alert of a new problem, firing when the recurrence arrives
+		reopen bool
+	}{
+		{"nothing else going on", nil, true},
+		{"a new problem next to it", ptr(alert("PayErr", "payments", Firing, t0.Add(19*time.Minute))), false},
+		{"a new problem far away", ptr(alert("SearchSlow", "search", Firing, t0.Add(19*time.Minute))), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := testEngine()
+			a := alert("DBSlow", "db", Firing, t0)
+			id := incidentOf(t, e.Ingest([]Alert{a}, "", t0), a.Fingerprint)
+			r := a
+			r.Status, r.EndsAt = Resolved, t0.Add(5*time.Minute)
+			e.Ingest([]Alert{r}, "", t0.Add(5*time.Minute))
+			e.Tick(t0.Add(11 * time.Minute)) // resolved after the cool-down
+			if tc.other != nil {
+				e.Ingest([]Alert{*tc.other}, "", tc.other.StartsAt)
+			}
+			again := a
+			again.StartsAt = t0.Add(20 * time.Minute)
+			ch := e.Ingest([]Alert{again}, "", again.StartsAt)
+			got := ""
+			for _, m := range ch.Members {
+				if m.Fingerprint == a.Fingerprint && m.Status == Firing {
+					got = m.IncidentID
+				}
+			}
+			if (got == id) != tc.reopen {
+				t.Fatalf("recurrence in %s, old incident %s; want reopen=%v", got, id, tc.reopen)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -22,7 +22,7 @@ func (e *Engine) match(a Alert, svc string, at time.Time) (*incState, Reason) {
 		bestScore float64
 	)
 	for _, st := range e.incs {
-		if !e.inWindow(st, at) {
+		if !e.inOnset(st, at) {
 			continue
 		}
 		why, score := e.similarity(st, a, svc)
@@ -45,7 +45,10 @@ func preferred(a, b *incState) bool {
 	return a.inc.ID < b.inc.ID
 }
 
-// inWindow reports whether an alert at time at is close enough in time to join st.
+// inWindow reports whether an alert at time at is close enough in time to join st: within
+// the window of its latest alert and no later than MaxSpan after it started. This is the
+// bound for recurrences of the incident's own alerts; a different alert must also fit the
+// onset (inOnset).
 func (e *Engine) inWindow(st *incState, at time.Time) bool {
 	inc := &st.inc
 	if !inc.State.Active() {
@@ -56,6 +59,14 @@ func (e *Engine) inWindow(st *incState, at time.Time) bool {
 	return !at.Before(inc.StartedAt.Add(-e.cfg.Window)) &&
 		!at.After(inc.LastAlertAt.Add(e.cfg.Window)) &&
 		at.Sub(inc.StartedAt) <= e.cfg.MaxSpan
+}
+
+// inOnset reports whether a new alert at time at is close enough to st's onset to join it.
+// The alerts of one problem come in a burst that starts when it starts; measuring from
+// the incident's first alert rather than its latest keeps a stream of later, unrelated
+// alerts on shared services from chaining into it one window at a time.
+func (e *Engine) inOnset(st *incState, at time.Time) bool {
+	return e.inWindow(st, at) && at.Sub(st.inc.StartedAt) <= e.cfg.OnsetWindow
 }
 
 // similarity scores how well alert a fits incident st by the strongest rule that holds.

@@ -84,8 +84,11 @@ func (st *incState) setFiring(svc string, d int) {
 	}
 }
 
-// join puts a new alert into the incident it matches best, or opens one.
-func (e *Engine) join(cs *changeset, a Alert, now time.Time) {
+// join puts a new alert into the incident it matches best, or opens one. prev is the
+// incident of the alert's earlier occurrence when the recurrence does not belong to it
+// (past its onset, or it resolved and a problem going on now fits better), "" otherwise;
+// the reason says so.
+func (e *Engine) join(cs *changeset, a Alert, now time.Time, prev string) {
 	at := alertTime(a, now)
 	svc := e.service(a.Labels)
 	st, reason := e.match(a, svc, at)
@@ -93,6 +96,9 @@ func (e *Engine) join(cs *changeset, a Alert, now time.Time) {
 	if opened {
 		st = e.open(cs, a, svc, at, now)
 		reason = Reason{Kind: ReasonNew, Detail: "matched no open incident"}
+	}
+	if prev != "" && prev != st.inc.ID {
+		reason.Detail += "; it fired before in " + prev + ", which it recurred too late to belong to"
 	}
 	m := &Member{Alert: a, IncidentID: st.inc.ID, FirstSeen: now, LastSeen: now, Service: svc, Reason: reason}
 	newService := svc != "" && st.services[svc] == 0
@@ -187,7 +193,10 @@ func (e *Engine) flushNotice(cs *changeset, st *incState, now time.Time) {
 	case "":
 		return
 	case NoticeOpened:
-		due = now.Sub(inc.StartedAt) >= e.cfg.GroupWait || now.Sub(firstSeen(st)) >= e.cfg.GroupWait
+		// The wait runs from when the receiver first heard of the incident, not from when
+		// its alerts started: Alertmanager holds alerts for its own group_wait and rules
+		// for their "for" period, so alerts arrive already old.
+		due = now.Sub(firstSeen(st)) >= e.cfg.GroupWait
 	case NoticeChanged:
 		due = now.Sub(inc.NotifiedAt) >= e.cfg.NotifyInterval
 	case NoticeResolved:

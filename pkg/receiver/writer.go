@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -73,8 +74,6 @@ type writer struct {
 	logger    log.Logger
 	metrics   *writerMetrics
 	now       func() time.Time
-	stopOnce  sync.Once
-	closed    chan struct{}
 	closedMu  sync.RWMutex
 	isClosing bool
 }
@@ -182,17 +181,22 @@ func (w *writer) collect(first *job) []*job {
 func (w *writer) commit(ctx context.Context, batch []*job) {
 	start := time.Now()
 	results := make([]jobResult, len(batch))
-	touched := map[string]*tenantState{}
+	locked := map[string]*tenantState{}
+	dirty := map[string]bool{}
 	var notices int
 	err := w.store.Write(ctx, func(tx *store.Tx) error {
 		notices = 0
-		clear(touched)
-		for i, j := range batch {
-			ts, err := w.lock(tx, j.tenant, touched)
-			if err != nil {
+		clear(locked)
+		clear(dirty)
+		// Lock every tenant of the batch first, in one order for all receivers: two
+		// receivers sharing PostgreSQL that locked as their jobs came would deadlock.
+		for _, tenant := range batchTenants(batch) {
+			if err := w.lock(tx, tenant, locked); err != nil {
 				return err
 			}
-			ch, value, err := j.run(ts.engine, tx)
+		}
+		for i, j := range batch {
+			ch, value, err := j.run(locked[j.tenant].engine, tx)
 			var je *jobError
 			if errors.As(err, &je) {
 				results[i] = jobResult{err: je}
@@ -203,12 +207,17 @@ func (w *writer) commit(ctx context.Context, batch []*job) {
 			if err := w.persist(tx, j.tenant, ch); err != nil {
 				return err
 			}
+			dirty[j.tenant] = dirty[j.tenant] || !ch.Empty()
 			notices += len(ch.Notices)
 			results[i] = jobResult{ch: ch, value: value}
 		}
-		for tenant, ts := range touched {
-			if err := tx.SetTenantVersion(tenant, ts.version+1); err != nil {
-				return err
+		// Only a tenant whose data changed gets a new version; bumping it for an idle tick
+		// would make every other receiver rebuild its engine for nothing.
+		for tenant := range dirty {
+			if dirty[tenant] {
+				if err := tx.SetTenantVersion(tenant, locked[tenant].version+1); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -216,11 +225,13 @@ func (w *writer) commit(ctx context.Context, batch []*job) {
 	w.metrics.batches.Observe(float64(len(batch)))
 	w.metrics.commitTime.Observe(time.Since(start).Seconds())
 	if err != nil {
-		w.fail(batch, touched, err)
+		w.fail(batch, locked, err)
 		return
 	}
-	for tenant, ts := range touched {
-		ts.version++
+	for tenant, ts := range locked {
+		if dirty[tenant] {
+			ts.version++
+		}
 		w.tenants[tenant] = ts
 	}
 	for i, j := range batch {
@@ -230,6 +241,20 @@ func (w *writer) commit(ctx context.Context, batch []*job) {
 	if notices > 0 {
 		w.wake()
 	}
+}
+
+// batchTenants lists the batch's tenants, sorted.
+func batchTenants(batch []*job) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, j := range batch {
+		if !seen[j.tenant] {
+			seen[j.tenant] = true
+			out = append(out, j.tenant)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // fail answers every job of a failed batch and forgets the engines it touched: they hold
@@ -257,19 +282,16 @@ func (w *writer) count(ch incident.Changes) {
 }
 
 // lock locks the tenant for this transaction and makes sure its engine reflects the store.
-func (w *writer) lock(tx *store.Tx, tenant string, touched map[string]*tenantState) (*tenantState, error) {
-	if ts := touched[tenant]; ts != nil {
-		return ts, nil
-	}
+func (w *writer) lock(tx *store.Tx, tenant string, locked map[string]*tenantState) error {
 	v, err := tx.LockTenant(tenant)
 	if err != nil {
-		return nil, fmt.Errorf("lock tenant %s: %w", tenant, err)
+		return err
 	}
 	ts := w.tenants[tenant]
 	if ts == nil || ts.version != v {
 		snap, err := tx.Snapshot(tenant, w.now().Add(-w.cfg.ReopenWindow-w.cfg.Cooldown))
 		if err != nil {
-			return nil, fmt.Errorf("load incidents of tenant %s: %w", tenant, err)
+			return fmt.Errorf("load incidents of tenant %s: %w", tenant, err)
 		}
 		e := incident.NewEngine(w.cfg, w.topo, newID)
 		e.Restore(snap)
@@ -277,8 +299,8 @@ func (w *writer) lock(tx *store.Tx, tenant string, touched map[string]*tenantSta
 	}
 	// Until the commit succeeds the engine may hold changes the store does not.
 	delete(w.tenants, tenant)
-	touched[tenant] = ts
-	return ts, nil
+	locked[tenant] = ts
+	return nil
 }
 
 // persist writes what the engine changed and queues the notifications it asked for.

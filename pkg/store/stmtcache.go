@@ -18,27 +18,34 @@ func (s *Store) prepared(query string) *sql.Stmt {
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
 	st, ok := s.stmts[query]
-	if !ok && len(s.stmts)+len(s.pending) < maxCachedStmts {
-		if s.pending == nil {
-			s.pending = map[string]bool{}
-		}
+	if !ok && s.stmts != nil && len(s.stmts)+len(s.pending) < maxCachedStmts {
 		s.pending[query] = true
 	}
 	return st
 }
 
-// preparePending prepares the statements noted by prepared. Errors only mean the
-// statement keeps running unprepared, where it reports them itself.
+// preparePending prepares the statements noted by prepared. It must not hold stmtMu
+// while it waits for the write connection: the transaction holding that connection may
+// be looking up statements. Errors only mean the statement keeps running unprepared,
+// where it reports them itself. This happens once per statement shape.
 func (s *Store) preparePending(ctx context.Context) {
 	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
+	var queries []string
 	for query := range s.pending {
+		queries = append(queries, query)
+	}
+	s.stmtMu.Unlock()
+	for _, query := range queries {
+		st, err := s.write.PrepareContext(ctx, query)
+		s.stmtMu.Lock()
 		delete(s.pending, query)
-		if st, err := s.write.PrepareContext(ctx, query); err == nil {
-			if s.stmts == nil {
-				s.stmts = map[string]*sql.Stmt{}
-			}
+		if _, dup := s.stmts[query]; err == nil && !dup && s.stmts != nil {
 			s.stmts[query] = st
+			st = nil
+		}
+		s.stmtMu.Unlock()
+		if st != nil {
+			st.Close() // a racing Write prepared it first, or the store is closing
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -218,5 +219,22 @@ func TestSQLiteStatementCache(t *testing.T) {
 	}
 	if n, err := s.CountMembers(context.Background(), "t"); err != nil || n != 60 {
 		t.Errorf("%d members (%v), want 60", n, err)
+	}
+}
+
+func TestRegisterFlags(t *testing.T) {
+	var cfg Config
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	cfg.RegisterFlags("store.", fs)
+	if cfg.Path != DefaultPath || cfg.Retention != DefaultRetention || cfg.SQLiteSynchronous != "FULL" || cfg.DSN != "" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	err := fs.Parse([]string{"-store.path=/var/lib/f.db", "-store.dsn=postgres://x", "-store.retention=1h", "-store.sqlite-synchronous=NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Path: "/var/lib/f.db", DSN: "postgres://x", Retention: time.Hour, SQLiteSynchronous: "NORMAL"}
+	if cfg != want {
+		t.Errorf("parsed %+v, want %+v", cfg, want)
 	}
 }
