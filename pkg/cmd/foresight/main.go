@@ -22,6 +22,7 @@ var commands = []command{
 	{"detect", "flag anomalies in a CSV series; write its bands as CSV, optionally a PNG", runDetect},
 	{"forecast", "forecast a CSV series with prediction intervals; write them as CSV, optionally a PNG", runForecast},
 	{"receiver", "run the alert receiver: Grafana and Alertmanager webhooks in, incidents and one notification per incident out", runReceiver},
+	{"loadtest", "drive a receiver (or one started in-process) with Alertmanager webhooks at a fixed rate; report latency and errors", runLoadtest},
 	{"eval", "score Foresight on a public benchmark (nab, m4)", runEval},
 	{"demo", "run a demo Prometheus with injected faults and print the anomalies Foresight flags", runDemo},
 }
