@@ -15,8 +15,9 @@ type Engine struct {
 	topo Topology
 	ids  func() string
 
-	incs map[string]*incState // by incident id
-	byFP map[string]*incState // fingerprint → the incident holding its latest occurrence
+	incs      map[string]*incState // by incident id
+	distances map[[2]string]int    // service-graph answers, see distance
+	byFP      map[string]*incState // fingerprint → the incident holding its latest occurrence
 }
 
 // incState is one incident of the working set with the indexes grouping needs.
@@ -36,7 +37,8 @@ const recentMembers = 16
 // NewEngine returns an empty engine. topo may be nil (no service graph); ids makes new
 // incident ids and must return unique strings.
 func NewEngine(cfg Config, topo Topology, ids func() string) *Engine {
-	return &Engine{cfg: cfg, topo: topo, ids: ids, incs: map[string]*incState{}, byFP: map[string]*incState{}}
+	return &Engine{cfg: cfg, topo: topo, ids: ids, incs: map[string]*incState{}, byFP: map[string]*incState{},
+		distances: map[[2]string]int{}}
 }
 
 // Restore replaces the working set with a snapshot loaded from the store.
@@ -196,6 +198,7 @@ func (e *Engine) owns(st *incState, m *Member, a Alert, now time.Time) bool {
 // Tick resolves incidents whose cool-down has passed, sends notices that were held back,
 // and forgets resolved incidents past the reopen window.
 func (e *Engine) Tick(now time.Time) Changes {
+	clear(e.distances)
 	cs := newChangeset()
 	for _, st := range e.sortedStates() {
 		inc := &st.inc

@@ -15,22 +15,40 @@ const (
 )
 
 // match finds the incident a new alert belongs to, with the reason, or nil.
+//
+// Services and the service graph are checked first, over every incident in its onset;
+// labels, the costly comparison, only when no incident scores at least as well as labels
+// ever can. That keeps an alert's cost from growing with the labels of every open
+// incident during a storm.
 func (e *Engine) match(a Alert, svc string, at time.Time) (*incState, Reason) {
 	var (
 		best      *incState
 		bestWhy   Reason
 		bestScore float64
+		unmatched []*incState
 	)
+	consider := func(st *incState, why Reason, score float64) {
+		if score > bestScore || (score == bestScore && best != nil && preferred(st, best)) {
+			best, bestWhy, bestScore = st, why, score
+		}
+	}
 	for _, st := range e.incs {
 		if !e.inOnset(st, at) {
 			continue
 		}
-		why, score := e.similarity(st, a, svc)
+		why, score := e.serviceMatch(st, svc)
 		if score == 0 {
+			unmatched = append(unmatched, st)
 			continue
 		}
-		if score > bestScore || (score == bestScore && best != nil && preferred(st, best)) {
-			best, bestWhy, bestScore = st, why, score
+		consider(st, why, score)
+	}
+	if bestScore >= scoreLabels {
+		return best, bestWhy
+	}
+	for _, st := range unmatched {
+		if why, score := e.labelMatch(st, a); score > 0 {
+			consider(st, why, score)
 		}
 	}
 	return best, bestWhy
@@ -69,17 +87,20 @@ func (e *Engine) inOnset(st *incState, at time.Time) bool {
 	return e.inWindow(st, at) && at.Sub(st.inc.StartedAt) <= e.cfg.OnsetWindow
 }
 
-// similarity scores how well alert a fits incident st by the strongest rule that holds.
-func (e *Engine) similarity(st *incState, a Alert, svc string) (Reason, float64) {
+// serviceMatch scores alert service svc against st's firing services: the same service,
+// or a neighbour in the service graph.
+func (e *Engine) serviceMatch(st *incState, svc string) (Reason, float64) {
 	// An alert joins by what the incident is doing now: its firing alerts. Services whose
 	// alerts have all resolved no longer pull new alerts in, or one long incident on a
 	// shared service would absorb every later problem there.
 	if svc != "" && st.firing[svc] > 0 {
 		return Reason{Kind: ReasonService, Detail: "same service " + svc, Score: scoreService}, scoreService
 	}
-	if why, score := e.topologyMatch(st, svc); score > 0 {
-		return why, score
-	}
+	return e.topologyMatch(st, svc)
+}
+
+// labelMatch scores a against st's latest firing alerts by label similarity.
+func (e *Engine) labelMatch(st *incState, a Alert) (Reason, float64) {
 	var (
 		peer *Member
 		sim  float64
@@ -106,7 +127,7 @@ func (e *Engine) topologyMatch(st *incState, svc string) (Reason, float64) {
 	}
 	bestHops, bestPeer := -1, ""
 	for other := range st.firing {
-		d := e.topo.Distance(svc, other)
+		d := e.distance(svc, other)
 		if d < 0 || d > e.cfg.TopologyHops {
 			continue
 		}
@@ -125,6 +146,24 @@ func (e *Engine) topologyMatch(st *incState, svc string) (Reason, float64) {
 	return Reason{Kind: ReasonTopology, Score: score,
 		Detail: fmt.Sprintf("%s is %d hop(s) from %s in the service graph", svc, bestHops, bestPeer)}, score
 }
+
+// distance asks the service graph, remembering answers: the same pairs come up for every
+// alert of a storm. Tick forgets them, so a refreshed graph is seen within a tick.
+func (e *Engine) distance(a, b string) int {
+	k := [2]string{a, b}
+	if d, ok := e.distances[k]; ok {
+		return d
+	}
+	if len(e.distances) >= maxDistances {
+		clear(e.distances)
+	}
+	d := e.topo.Distance(a, b)
+	e.distances[k] = d
+	return d
+}
+
+// maxDistances bounds the distance cache.
+const maxDistances = 1 << 16
 
 // service names an alert's service from the first service label it carries.
 func (e *Engine) service(labels map[string]string) string {

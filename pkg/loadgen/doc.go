@@ -6,7 +6,9 @@
 // connection became free. A closed-loop tester (send, wait, send) slows down exactly when
 // the receiver does and so hides its stalls ("coordinated omission"); here a stall shows
 // up as latency of every request that was due during it. Requests that could not start
-// on time, because every allowed connection was busy, are counted as late.
+// on time, because every allowed connection was busy, are counted as late; those still
+// waiting Config.Drain after the run are never sent, count as errors ("not sent") and
+// enter the latency figures with the time they waited.
 //
 // The traffic imitates Alertmanager routing by service: each webhook is one service's
 // group (groupKey {}:{service="..."}) chosen uniformly among Config.Services services,

@@ -30,7 +30,10 @@ type Config struct {
 	MaxFiring   int // firing alerts a service may have before new ones turn into resolves
 	Mix         Mix
 	Timeout     time.Duration // per request
-	Seed        uint64        // 0 picks one from the clock
+	// Drain is how long after Duration requests still queued for a connection may wait;
+	// those left then are never sent and count as errors ("not sent").
+	Drain time.Duration
+	Seed  uint64 // 0 picks one from the clock
 }
 
 // Defaults used for zero Config fields.
@@ -41,6 +44,7 @@ const (
 	DefaultServices         = 300
 	DefaultMaxFiring        = 200
 	DefaultTimeout          = 10 * time.Second
+	DefaultDrain            = 10 * time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -64,6 +68,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
+	}
+	if c.Drain <= 0 {
+		c.Drain = DefaultDrain
 	}
 	if c.Seed == 0 {
 		c.Seed = uint64(time.Now().UnixNano())
@@ -132,7 +139,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}()
 
 	start := time.Now()
-	err := schedule(ctx, cfg, start, reqs, &res.Generated)
+	err := schedule(ctx, cfg, start, reqs, samples, &res.Generated)
 	close(reqs)
 	workers.Wait()
 	close(samples)
@@ -157,11 +164,15 @@ func newClient(cfg Config) *http.Client {
 
 // schedule makes request i due at start + i·interval and hands it to a free worker. When
 // every worker is busy it waits; the requests behind it are then late, and their latency
-// includes the wait because it runs from the due time.
-func schedule(ctx context.Context, cfg Config, start time.Time, reqs chan<- request, counts *Counts) error {
+// includes the wait because it runs from the due time. Requests still waiting at
+// Duration+Drain are not sent: each is reported as "not sent" with the time it waited,
+// a lower bound of the latency it would have had.
+func schedule(ctx context.Context, cfg Config, start time.Time, reqs chan<- request, samples chan<- sample, counts *Counts) error {
 	tr := newTraffic(cfg.Seed, cfg.Services, cfg.MaxFiring, cfg.Mix)
 	interval := time.Duration(float64(time.Second) * float64(cfg.AlertsPerWebhook) / cfg.Rate)
 	total := int(cfg.Duration / interval)
+	cutoff := time.NewTimer(cfg.Duration + cfg.Drain)
+	defer cutoff.Stop()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for i := range total {
@@ -180,11 +191,23 @@ func schedule(ctx context.Context, cfg Config, start time.Time, reqs chan<- requ
 		}
 		select {
 		case reqs <- request{due: due, body: body, alerts: cfg.AlertsPerWebhook}:
+		case <-cutoff.C:
+			notSent(samples, start, interval, i, total, cfg.AlertsPerWebhook)
+			return nil
 		case <-ctx.Done():
 			return nil
 		}
 	}
 	return nil
+}
+
+// notSent reports requests from..total as never sent.
+func notSent(samples chan<- sample, start time.Time, interval time.Duration, from, total, alerts int) {
+	now := time.Now()
+	for i := from; i < total; i++ {
+		waited := max(now.Sub(start.Add(time.Duration(i)*interval)), 0)
+		samples <- sample{latency: waited, lag: waited, status: statusNotSent, alerts: alerts}
+	}
 }
 
 func send(ctx context.Context, client *http.Client, url, token string, r request) sample {

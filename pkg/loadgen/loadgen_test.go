@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -88,5 +89,27 @@ func TestLatencyRunsFromDueTime(t *testing.T) {
 	}
 	if res.Late == 0 {
 		t.Error("no request counted late although one connection cannot keep up")
+	}
+}
+
+// TestAppendWebhookMatchesEncodingJSON checks the hand-written encoder against
+// encoding/json on generated webhooks, including a string that needs escaping.
+func TestAppendWebhookMatchesEncodingJSON(t *testing.T) {
+	tr := newTraffic(7, 5, 3, DefaultMix)
+	now := time.Date(2026, 1, 2, 3, 4, 5, 600000000, time.UTC)
+	var c Counts
+	for i := range 50 {
+		body := amWebhook{Version: "4", GroupKey: `{}:{service="a<b>&\"c\""}`, Status: "firing",
+			GroupLabels: map[string]string{"service": "é\n"}, CommonLabels: map[string]string{}, CommonAnnotations: nil}
+		for range 4 {
+			body.Alerts = append(body.Alerts, tr.alert(i%5, now, map[string]bool{}, &c))
+		}
+		want, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendWebhook(nil, &body); string(got) != string(want) {
+			t.Fatalf("webhook %d:\n got %s\nwant %s", i, got, want)
+		}
 	}
 }

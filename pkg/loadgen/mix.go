@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -103,11 +102,7 @@ func (t *traffic) webhook(n int, now time.Time, c *Counts) ([]byte, error) {
 	if resolved == n {
 		body.Status = "resolved"
 	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return nil, fmt.Errorf("encode webhook: %w", err)
-	}
-	return raw, nil
+	return appendWebhook(make([]byte, 0, 512*n), &body), nil
 }
 
 // alert picks the next alert of service si by the mix, never one already in this webhook.

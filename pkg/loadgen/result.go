@@ -19,6 +19,7 @@ type Result struct {
 	Elapsed   time.Duration // from the first due time to the last response
 
 	Webhooks       int // requests completed, whatever their outcome
+	NotSent        int // requests still waiting for a connection at Duration+Drain
 	Alerts         int // alerts in those requests
 	AcceptedAlerts int // alerts in requests answered 200
 	Late           int // requests that started more than LateAfter after their due time
@@ -29,10 +30,20 @@ type Result struct {
 	latencies []time.Duration // all of them, sorted by finish
 }
 
+// statusNotSent marks requests given up before they were sent.
+const statusNotSent = "not sent"
+
 func (r *Result) add(s sample) {
+	// Requests never sent still count in the latency figures, with the time they
+	// waited: leaving them out would report the receiver's worst moments as missing.
+	r.latencies = append(r.latencies, s.latency)
+	if s.status == statusNotSent {
+		r.NotSent++
+		r.Errors[s.status]++
+		return
+	}
 	r.Webhooks++
 	r.Alerts += s.alerts
-	r.latencies = append(r.latencies, s.latency)
 	if s.lag > LateAfter {
 		r.Late++
 	}
@@ -95,7 +106,8 @@ func (r *Result) Report(w io.Writer) {
 	fmt.Fprintf(w, "achieved      %.0f alerts/s accepted, %.0f webhooks/s\n", r.AchievedRate(), r.WebhookRate())
 	fmt.Fprintf(w, "latency       p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", ms(r.Quantile(0.5)), ms(r.Quantile(0.9)),
 		ms(r.Quantile(0.99)), ms(r.Quantile(0.999)), ms(r.Max()))
-	fmt.Fprintf(w, "late          %d webhooks started >%s after their due time (max lag %s)\n", r.Late, LateAfter, ms(r.MaxLag))
+	fmt.Fprintf(w, "late          %d webhooks started >%s after their due time (max lag %s); %d never sent\n",
+		r.Late, LateAfter, ms(r.MaxLag), r.NotSent)
 	fmt.Fprintf(w, "errors        %d", r.ErrorCount())
 	for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
 		fmt.Fprintf(w, "  %s: %d", k, r.Errors[k])
