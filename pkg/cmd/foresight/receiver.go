@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 
@@ -61,7 +63,10 @@ func runReceiver(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 // and, when no tenant is configured, one tenant "default" with a random token printed once.
 func devDefaults(cfg *receiver.Config) error {
 	if cfg.Store.DSN == "" && cfg.Store.Path == "foresight.db" {
-		cfg.Store.Path = "data/foresight.db"
+		cfg.Store.Path = filepath.Join("data", "foresight.db")
+		if err := os.MkdirAll("data", 0o750); err != nil {
+			return fmt.Errorf("make the data folder: %w", err)
+		}
 	}
 	if len(cfg.Tenants) > 0 || cfg.Tenant.Token != "" || cfg.Tenant.Username != "" {
 		return nil
