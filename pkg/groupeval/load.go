@@ -80,13 +80,16 @@ func Load(dir string) (*Dataset, error) {
 	for i := range faults {
 		byID[strconv.Itoa(faults[i].ID)] = &faults[i]
 	}
-	if err := loadMetrics(filepath.Join(dir, metricFile), byID); err != nil {
+	metric := func(row []*string, _ *Fault) (Detection, error) { return metricDetection(row) }
+	trace := func(row []*string, _ *Fault) (Detection, error) { return traceDetection(row) }
+	logs := func(row []json.RawMessage, ft *Fault) (Detection, error) { return logDetection(row, ft.Start) }
+	if err := loadDetections(filepath.Join(dir, metricFile), "metric", byID, metric); err != nil {
 		return nil, err
 	}
-	if err := loadTraces(filepath.Join(dir, traceFile), byID); err != nil {
+	if err := loadDetections(filepath.Join(dir, traceFile), "trace", byID, trace); err != nil {
 		return nil, err
 	}
-	if err := loadLogs(filepath.Join(dir, logFile), byID); err != nil {
+	if err := loadDetections(filepath.Join(dir, logFile), "log", byID, logs); err != nil {
 		return nil, err
 	}
 	for i := range faults {
@@ -199,10 +202,13 @@ func faultOf(byID map[string]*Fault, path, key string) (*Fault, error) {
 	return ft, nil
 }
 
-// loadMetrics reads rows [ts_ms, entity, host_or_null, metric, "up"|"down"].
-func loadMetrics(path string, byID map[string]*Fault) error {
-	var raw map[string][][]*string
-	if err := readJSON(path, "metric", &raw); err != nil {
+// loadDetections reads a {fault_id: [row, ...]} file and adds each row's detection to
+// its fault. Metric rows are [ts_ms, entity, host_or_null, metric, "up"|"down"], trace rows
+// [ts_ms, caller, callee, operation, "PD"|"500"|"400"], log rows [entity, template_id,
+// [example lines], count, first_error_or_null].
+func loadDetections[R any](path, kind string, byID map[string]*Fault, detect func(R, *Fault) (Detection, error)) error {
+	var raw map[string][]R
+	if err := readJSON(path, kind, &raw); err != nil {
 		return err
 	}
 	for key, rows := range raw {
@@ -211,51 +217,7 @@ func loadMetrics(path string, byID map[string]*Fault) error {
 			return err
 		}
 		for i, row := range rows {
-			d, err := metricDetection(row)
-			if err != nil {
-				return fmt.Errorf("%s: fault %s row %d: %w", path, key, i, err)
-			}
-			ft.Detections = append(ft.Detections, d)
-		}
-	}
-	return nil
-}
-
-// loadTraces reads rows [ts_ms, caller, callee, operation, "PD"|"500"|"400"].
-func loadTraces(path string, byID map[string]*Fault) error {
-	var raw map[string][][]*string
-	if err := readJSON(path, "trace", &raw); err != nil {
-		return err
-	}
-	for key, rows := range raw {
-		ft, err := faultOf(byID, path, key)
-		if err != nil {
-			return err
-		}
-		for i, row := range rows {
-			d, err := traceDetection(row)
-			if err != nil {
-				return fmt.Errorf("%s: fault %s row %d: %w", path, key, i, err)
-			}
-			ft.Detections = append(ft.Detections, d)
-		}
-	}
-	return nil
-}
-
-// loadLogs reads rows [entity, template_id, [example lines], count, first_error_or_null].
-func loadLogs(path string, byID map[string]*Fault) error {
-	var raw map[string][][]json.RawMessage
-	if err := readJSON(path, "log", &raw); err != nil {
-		return err
-	}
-	for key, rows := range raw {
-		ft, err := faultOf(byID, path, key)
-		if err != nil {
-			return err
-		}
-		for i, row := range rows {
-			d, err := logDetection(row, ft.Start)
+			d, err := detect(row, ft)
 			if err != nil {
 				return fmt.Errorf("%s: fault %s row %d: %w", path, key, i, err)
 			}

@@ -28,6 +28,9 @@ type incState struct {
 	firing   map[string]int     // service → firing members naming it: what new alerts join by
 	sevRank  int
 	recent   []*Member // the latest members, for label similarity
+	// heardAt is when the receiver first heard of the incident (its earliest member's
+	// FirstSeen); the group wait runs from it.
+	heardAt time.Time
 }
 
 // recentMembers bounds the label comparisons per incident: a storm of thousands of alerts
@@ -95,6 +98,9 @@ func newIncState(inc Incident) *incState {
 // already holds for a restored incident, and join maintains for a new member).
 func (st *incState) index(m *Member) {
 	st.members[m.Fingerprint] = m
+	if st.heardAt.IsZero() || m.FirstSeen.Before(st.heardAt) {
+		st.heardAt = m.FirstSeen
+	}
 	if m.Service != "" {
 		st.services[m.Service]++
 		if m.Status == Firing {

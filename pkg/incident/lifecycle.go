@@ -196,7 +196,7 @@ func (e *Engine) flushNotice(cs *changeset, st *incState, now time.Time) {
 		// The wait runs from when the receiver first heard of the incident, not from when
 		// its alerts started: Alertmanager holds alerts for its own group_wait and rules
 		// for their "for" period, so alerts arrive already old.
-		due = now.Sub(firstSeen(st)) >= e.cfg.GroupWait
+		due = now.Sub(st.heardAt) >= e.cfg.GroupWait
 	case NoticeChanged:
 		due = now.Sub(inc.NotifiedAt) >= e.cfg.NotifyInterval
 	case NoticeResolved:
@@ -209,18 +209,6 @@ func (e *Engine) flushNotice(cs *changeset, st *incState, now time.Time) {
 	inc.Pending, inc.NotifiedAt = "", now
 	cs.touch(st)
 	cs.notices = append(cs.notices, pendingNotice{st: st, kind: kind})
-}
-
-// firstSeen is when the receiver first heard of the incident: an alert that started long
-// before it arrived must not skip the group wait.
-func firstSeen(st *incState) time.Time {
-	var first time.Time
-	for _, m := range st.members {
-		if first.IsZero() || m.FirstSeen.Before(first) {
-			first = m.FirstSeen
-		}
-	}
-	return first
 }
 
 // Summary is the one-line account of an incident that notifications carry.

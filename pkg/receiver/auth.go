@@ -70,8 +70,8 @@ func (t TenantConfig) validate() error {
 	return nil
 }
 
-// authenticator maps credentials to tenants. Secrets are kept only as SHA-256 digests and
-// compared in constant time, so neither the map lookup nor the comparison leaks a secret.
+// authenticator maps credentials to tenants. Secrets are kept only as SHA-256 digests,
+// compared in constant time.
 type authenticator struct {
 	tokens map[[32]byte]*TenantConfig
 	basic  map[[32]byte]*TenantConfig
@@ -145,21 +145,20 @@ func (a *authenticator) tenant(r *http.Request) (*TenantConfig, error) {
 	return lookup(a.tokens, sha256.Sum256([]byte(strings.TrimSpace(token))), "bearer token")
 }
 
+// lookup finds the tenant whose credential digest is key. Every digest is compared, in
+// constant time, so neither the answer's timing nor which tenant matched depends on how
+// much of a secret a caller guessed.
 func lookup(m map[[32]byte]*TenantConfig, key [32]byte, what string) (*TenantConfig, error) {
-	t := m[key]
-	if t == nil {
+	var found *TenantConfig
+	for digest, t := range m {
+		if subtle.ConstantTimeCompare(digest[:], key[:]) == 1 {
+			found = t
+		}
+	}
+	if found == nil {
 		return nil, &authError{http.StatusUnauthorized, "invalid " + what}
 	}
-	var stored [32]byte
-	if t.Token != "" && what == "bearer token" {
-		stored = sha256.Sum256([]byte(t.Token))
-	} else {
-		stored = basicKey(t.Username, t.Password)
-	}
-	if subtle.ConstantTimeCompare(stored[:], key[:]) != 1 {
-		return nil, &authError{http.StatusUnauthorized, "invalid " + what}
-	}
-	return t, nil
+	return found, nil
 }
 
 // verifySignature checks Grafana's HMAC signature of body when the tenant requires one.

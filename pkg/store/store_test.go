@@ -2,55 +2,15 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/foresight-aiops/foresight/pkg/internal/pgschema"
 )
-
-// testPostgresDSN is the database the PostgreSQL variants use; FORESIGHT_TEST_POSTGRES_DSN
-// overrides it.
-func testPostgresDSN() string {
-	if dsn := os.Getenv("FORESIGHT_TEST_POSTGRES_DSN"); dsn != "" {
-		return dsn
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-var (
-	pgOnce  sync.Once
-	pgAdmin *sql.DB
-	pgErr   error
-)
-
-// postgresAdmin returns a connection for creating and dropping test schemas, skipping
-// the test when PostgreSQL is unreachable unless FORESIGHT_REQUIRE_POSTGRES=1.
-func postgresAdmin(tb testing.TB) *sql.DB {
-	tb.Helper()
-	pgOnce.Do(func() {
-		pgAdmin, pgErr = sql.Open("pgx", testPostgresDSN())
-		if pgErr == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			defer cancel()
-			pgErr = pgAdmin.PingContext(ctx)
-		}
-	})
-	if pgErr != nil {
-		if os.Getenv("FORESIGHT_REQUIRE_POSTGRES") == "1" {
-			tb.Fatalf("PostgreSQL at %s is required (FORESIGHT_REQUIRE_POSTGRES=1): %v", redactDSN(testPostgresDSN()), pgErr)
-		}
-		tb.Skipf("PostgreSQL at %s unreachable, skipping (set FORESIGHT_REQUIRE_POSTGRES=1 to fail instead): %v",
-			redactDSN(testPostgresDSN()), pgErr)
-	}
-	return pgAdmin
-}
 
 // testDB is one empty database of either kind; open may be called several times to get
 // several Store instances on it, as several receivers would.
@@ -76,28 +36,9 @@ func newSQLiteDB(tb testing.TB) testDB {
 	return testDB{cfg: Config{Path: filepath.Join(tb.TempDir(), "test.db"), Retention: DefaultRetention}}
 }
 
-// newPostgresDB creates a fresh schema and points the DSN's search_path at it, so the
-// tables and golang-migrate's schema_migrations land there; it is dropped afterwards.
+// newPostgresDB is a fresh schema on the machine's PostgreSQL, dropped afterwards.
 func newPostgresDB(tb testing.TB) testDB {
-	admin := postgresAdmin(tb)
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		tb.Fatal(err)
-	}
-	schema := "ft_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(testPostgresDSN(), "?") {
-		sep = "&"
-	}
-	return testDB{cfg: Config{DSN: testPostgresDSN() + sep + "search_path=" + schema, Retention: DefaultRetention}}
+	return testDB{cfg: Config{DSN: pgschema.ForTest(tb, "ft_"), Retention: DefaultRetention}}
 }
 
 // eachDB runs fn once against a fresh SQLite file and once against a fresh PostgreSQL

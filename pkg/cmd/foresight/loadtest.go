@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/foresight-aiops/foresight/pkg/internal/pgschema"
+
 	dskitlog "github.com/grafana/dskit/log"
 	"github.com/grafana/dskit/services"
 
@@ -29,7 +31,7 @@ import (
 
 // defaultLoadtestPostgres is the database --self postgres uses; each run gets a fresh
 // schema in it.
-const defaultLoadtestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+const defaultLoadtestPostgres = pgschema.DefaultDSN
 
 // loadtestFlags is the command line of "foresight loadtest".
 type loadtestFlags struct {
@@ -193,31 +195,25 @@ func startSelfReceiver(ctx context.Context, lf loadtestFlags, stderr io.Writer) 
 // freshPostgresSchema makes an empty schema and returns dsn pointing at it with
 // search_path, so that runs never see each other's incidents.
 func freshPostgresSchema(ctx context.Context, dsn string, keep bool, stderr io.Writer) (string, func(), error) {
-	// The "pgx" driver is registered by pkg/store, which the receiver imports.
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return "", nil, fmt.Errorf("open postgres: %w", err)
 	}
-	schema := "loadtest_" + randomHex(6)
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+	schemaDSN, drop, err := pgschema.Create(ctx, admin, dsn, "loadtest_")
+	if err != nil {
 		admin.Close()
-		return "", nil, fmt.Errorf("create schema %s: %w", schema, err)
+		return "", nil, err
 	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	drop := func() {
+	return schemaDSN, func() {
 		defer admin.Close()
 		if keep {
-			fmt.Fprintf(stderr, "schema %s kept\n", schema)
+			fmt.Fprintf(stderr, "schema kept: %s\n", pgschema.Redact(schemaDSN))
 			return
 		}
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			fmt.Fprintf(stderr, "drop schema %s: %v\n", schema, err)
+		if err := drop(); err != nil {
+			fmt.Fprintln(stderr, err)
 		}
-	}
-	return dsn + sep + "search_path=" + schema, drop, nil
+	}, nil
 }
 
 func startCPUProfile(path string) (func(), error) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/foresight-aiops/foresight/pkg/promtest"
 )
 
 // buildForesight builds the foresight binary into a temporary directory, from the
@@ -39,16 +40,15 @@ func buildForesight(t *testing.T) string {
 	return bin
 }
 
-// freePort asks the kernel for a port nobody listens on. Another process could take it
-// before the receiver binds it; the receiver then fails to start, loudly.
+// freePort is a port nobody listens on. Another process could take it before the
+// receiver binds it; the receiver then fails to start, loudly.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := promtest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // delivery is one notification the hook target received.

@@ -3,9 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -13,12 +10,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/foresight-aiops/foresight/pkg/internal/pgschema"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -105,66 +103,8 @@ func sqliteArgs(t *testing.T) []string {
 
 // --- PostgreSQL ---
 
-// testPostgresDSN is the database PostgreSQL tests use, as in pkg/store's tests.
-func testPostgresDSN() string {
-	if dsn := os.Getenv("FORESIGHT_TEST_POSTGRES_DSN"); dsn != "" {
-		return dsn
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
-var (
-	pgOnce  sync.Once
-	pgAdmin *sql.DB
-	pgErr   error
-)
-
-// postgresAdmin returns a connection for creating and dropping schemas, skipping the
-// test when PostgreSQL is unreachable unless FORESIGHT_REQUIRE_POSTGRES=1.
-func postgresAdmin(t *testing.T) *sql.DB {
-	t.Helper()
-	pgOnce.Do(func() {
-		pgAdmin, pgErr = sql.Open("pgx", testPostgresDSN())
-		if pgErr == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			defer cancel()
-			pgErr = pgAdmin.PingContext(ctx)
-		}
-	})
-	if pgErr != nil {
-		if os.Getenv("FORESIGHT_REQUIRE_POSTGRES") == "1" {
-			t.Fatalf("PostgreSQL is required (FORESIGHT_REQUIRE_POSTGRES=1): %v", pgErr)
-		}
-		t.Skipf("PostgreSQL unreachable, skipping (set FORESIGHT_REQUIRE_POSTGRES=1 to fail instead): %v", pgErr)
-	}
-	return pgAdmin
-}
-
-// postgresDSN creates a fresh schema, dropped when the test ends, and returns a DSN
-// whose search_path points at it, so the receivers' tables and golang-migrate's
-// schema_migrations land there and tests never see each other's rows.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	admin := postgresAdmin(t)
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	schema := "e2e_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(testPostgresDSN(), "?") {
-		sep = "&"
-	}
-	return testPostgresDSN() + sep + "search_path=" + schema
-}
+// postgresDSN is a fresh schema on the machine's PostgreSQL, dropped when the test ends.
+func postgresDSN(t *testing.T) string { return pgschema.ForTest(t, "e2e_") }
 
 // --- notification target ---
 
