@@ -1,0 +1,197 @@
+package patterns
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Wildcard stands for a variable part of a line in a template, as in Loghub's labels.
+const Wildcard = "<*>"
+
+// segmentDelims split a whitespace token into the segments that are masked one by one, so
+// that "size=1024," keeps its key: "size=<*>,". Dots, dashes, slashes and underscores are
+// not among them: "10.0.0.1", "blk_-42" and "/var/log/x" are one value each.
+const segmentDelims = "=:,;()[]{}\"'<>|!"
+
+// tokenize splits a line into whitespace-separated tokens, each with its variable segments
+// masked. Lines are cut at maxBytes and at maxTokens tokens (the remainder becomes one
+// Wildcard) so hostile input costs bounded time and memory. Invalid UTF-8 and control bytes
+// are kept as they are: they are compared byte for byte and never interpreted.
+func tokenize(line string, maxBytes, maxTokens int, buf []string) []string {
+	if len(line) > maxBytes {
+		line = line[:maxBytes]
+	}
+	toks := buf[:0]
+	for i := 0; i < len(line); {
+		for i < len(line) && isSpace(line[i]) {
+			i++
+		}
+		start := i
+		for i < len(line) && !isSpace(line[i]) {
+			if q := line[i]; q == '"' && i+1 < len(line) { // a quoted value is one token, spaces and all
+				if end := strings.IndexByte(line[i+1:], q); end >= 0 {
+					i += end + 1
+				}
+			}
+			i++
+		}
+		if start == i {
+			break
+		}
+		if len(toks) == maxTokens-1 && maxTokens > 0 {
+			toks = append(toks, Wildcard)
+			break
+		}
+		tok := mask(line[start:i])
+		if len(toks) > 0 && toks[len(toks)-1] == Wildcard && isUnit(tok) {
+			continue // "12 KB)" is one value
+		}
+		toks = append(toks, tok)
+	}
+	return toks
+}
+
+func isSpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
+}
+
+// mask replaces the variable segments of one token by Wildcard. A token made only of
+// wildcards and punctuation ("<*>:<*>", "(<*>)"→ kept) collapses to one Wildcard when no
+// letter is left, which is how Loghub's corrected labels write "ip:port" or "1.5.2".
+func mask(tok string) string {
+	if strings.IndexByte(tok, ' ') >= 0 { // holds a quoted value: mask it word by word
+		words := strings.Split(tok, " ")
+		for i, w := range words {
+			words[i] = mask(w)
+		}
+		return strings.Join(words, " ")
+	}
+	if isPath(strings.Trim(tok, "\"'()[]{},;")) || isAddress(tok) {
+		return Wildcard
+	}
+	if !strings.ContainsAny(tok, segmentDelims) {
+		if isVariable(tok) {
+			return Wildcard
+		}
+		return tok
+	}
+	var b strings.Builder
+	changed := false
+	start := 0
+	for i := 0; i <= len(tok); i++ {
+		if i < len(tok) && strings.IndexByte(segmentDelims, tok[i]) < 0 {
+			continue
+		}
+		seg := tok[start:i]
+		if seg != "" && isVariable(seg) {
+			b.WriteString(Wildcard)
+			changed = true
+		} else {
+			b.WriteString(seg)
+		}
+		if i < len(tok) {
+			b.WriteByte(tok[i])
+		}
+		start = i + 1
+	}
+	if !changed {
+		return tok
+	}
+	out := b.String()
+	if onlyWildcardsAndPunct(out) {
+		return Wildcard
+	}
+	return out
+}
+
+// isVariable says whether a segment is a value rather than a word of the message: it holds
+// a digit (numbers, ids, addresses, durations, versions, hex), is a path of two or more
+// components, or is a boolean or null.
+func isVariable(seg string) bool {
+	if hasValueDigits(seg) {
+		return true
+	}
+	if isPath(seg) {
+		return true
+	}
+	switch strings.ToLower(seg) {
+	case "true", "false", "null", "nil", "none",
+		"mon", "tue", "wed", "thu", "fri", "sat", "sun",
+		"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec":
+		return true
+	}
+	return false
+}
+
+// isPath matches /a/b and ./a/b style paths and URLs; a lone "/x" is often a word (an
+// HTTP route constant), so one component is not enough.
+func isPath(seg string) bool {
+	if strings.Contains(seg, "://") {
+		return true
+	}
+	if len(seg) < 4 || (seg[0] != '/' && !strings.HasPrefix(seg, "./") && !strings.HasPrefix(seg, "~/")) {
+		return false
+	}
+	return strings.Count(seg, "/") >= 2 && !strings.Contains(seg, "//")
+}
+
+func onlyWildcardsAndPunct(s string) bool {
+	s = strings.ReplaceAll(s, Wildcard, "")
+	for _, r := range s {
+		if r == utf8.RuneError || isLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f
+}
+
+// hasValueDigits says whether the digits in a segment make it a value: it starts with a
+// digit ("42", "0x1f", "10.0.0.1"), holds two or more digits ("user123", "HTTP/1.1"), or
+// mixes a digit with punctuation ("blk_-4", "host6.example.com"). A single trailing digit
+// in a word ("SOCKS5", "eth0", "ipv6") is part of a name.
+func hasValueDigits(seg string) bool {
+	digits, punct := 0, false
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if i == 0 {
+				return true
+			}
+			digits++
+		case c == '.' || c == '-' || c == '_' || c == '/' || c == '+' || c == '#' || c == '@':
+			punct = true
+		}
+	}
+	return digits >= 2 || digits == 1 && punct
+}
+
+// isUnit matches a unit written after a number ("12 KB", "3 sec"), with the punctuation
+// that may close the value.
+func isUnit(tok string) bool {
+	switch strings.TrimRight(tok, ",;:)]}") {
+	case "B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "kB",
+		"ns", "us", "µs", "ms", "s", "sec", "secs", "min", "mins":
+		return true
+	}
+	return false
+}
+
+// isAddress matches host:port and ip:port, whatever the host looks like.
+func isAddress(tok string) bool {
+	tok = strings.Trim(tok, "()[]<>,;")
+	i := strings.LastIndexByte(tok, ':')
+	if i <= 0 || i == len(tok)-1 || strings.ContainsAny(tok[:i], segmentDelims) {
+		return false
+	}
+	for _, c := range []byte(tok[i+1:]) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return strings.IndexByte(tok[:i], '.') >= 0
+}
