@@ -22,8 +22,8 @@ type Config struct {
 // Defaults.
 const (
 	DefaultMaxTemplates  = 10_000
-	DefaultSimilarity    = 0.5
-	DefaultMergeVariants = 3
+	DefaultSimilarity    = 0.9
+	DefaultMergeVariants = 4
 	DefaultMaxLineBytes  = 16 << 10
 	DefaultMaxTokens     = 200
 )

@@ -66,10 +66,10 @@ func mask(tok string) string {
 		}
 		return strings.Join(words, " ")
 	}
-	if isPath(strings.Trim(tok, "\"'()[]{},;")) || isAddress(tok) {
+	if isPath(trim(tok, "\"'()[]{},;")) || isAddress(tok) || isHexAddress(tok) {
 		return Wildcard
 	}
-	if !strings.ContainsAny(tok, segmentDelims) {
+	if !hasDelim(tok) {
 		if isVariable(tok) {
 			return Wildcard
 		}
@@ -79,7 +79,7 @@ func mask(tok string) string {
 	changed := false
 	start := 0
 	for i := 0; i <= len(tok); i++ {
-		if i < len(tok) && strings.IndexByte(segmentDelims, tok[i]) < 0 {
+		if i < len(tok) && !isDelim[tok[i]] {
 			continue
 		}
 		seg := tok[start:i]
@@ -111,11 +111,18 @@ func isVariable(seg string) bool {
 	if hasValueDigits(seg) {
 		return true
 	}
-	if isPath(seg) {
+	if isPath(seg) || isHostname(seg) {
 		return true
 	}
-	switch strings.ToLower(seg) {
-	case "true", "false", "null", "nil", "none",
+	if len(seg) > 4 {
+		return false
+	}
+	var lower [4]byte
+	for i := 0; i < len(seg); i++ {
+		lower[i] = seg[i] | 0x20 // ASCII letters only; anything else will not match below
+	}
+	switch string(lower[:len(seg)]) {
+	case "null", "nil", "none",
 		"mon", "tue", "wed", "thu", "fri", "sat", "sun",
 		"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec":
 		return true
@@ -173,7 +180,10 @@ func hasValueDigits(seg string) bool {
 // isUnit matches a unit written after a number ("12 KB", "3 sec"), with the punctuation
 // that may close the value.
 func isUnit(tok string) bool {
-	switch strings.TrimRight(tok, ",;:)]}") {
+	for len(tok) > 0 && strings.IndexByte(",;:)]}", tok[len(tok)-1]) >= 0 {
+		tok = tok[:len(tok)-1]
+	}
+	switch tok {
 	case "B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB", "kB",
 		"ns", "us", "µs", "ms", "s", "sec", "secs", "min", "mins":
 		return true
@@ -183,9 +193,9 @@ func isUnit(tok string) bool {
 
 // isAddress matches host:port and ip:port, whatever the host looks like.
 func isAddress(tok string) bool {
-	tok = strings.Trim(tok, "()[]<>,;")
+	tok = trim(tok, "()[]<>,;")
 	i := strings.LastIndexByte(tok, ':')
-	if i <= 0 || i == len(tok)-1 || strings.ContainsAny(tok[:i], segmentDelims) {
+	if i <= 0 || i == len(tok)-1 || hasDelim(tok[:i]) {
 		return false
 	}
 	for _, c := range []byte(tok[i+1:]) {
@@ -194,4 +204,79 @@ func isAddress(tok string) bool {
 		}
 	}
 	return strings.IndexByte(tok[:i], '.') >= 0
+}
+
+// isHostname matches lower-case dotted names of three or more labels ("mail.example.com").
+// Java packages look the same but are followed by a capitalised class name, which keeps
+// them out.
+func isHostname(seg string) bool {
+	labels := 1
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case c == '.':
+			if i == 0 || i == len(seg)-1 || seg[i-1] == '.' {
+				return false
+			}
+			labels++
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+		default:
+			return false
+		}
+	}
+	return labels >= 3
+}
+
+// isHexAddress matches IPv6 and MAC addresses: three or more colon-separated hex groups,
+// some with a digit ("fe80::1c:aa", "3c:15:c2:bc:0a:ee").
+func isHexAddress(tok string) bool {
+	if strings.Count(tok, ":") < 2 {
+		return false
+	}
+	tok = trim(tok, "()[]<>,;.")
+	parts := strings.Split(tok, ":")
+	digit := false
+	for _, p := range parts {
+		if len(p) > 4 {
+			return false
+		}
+		for _, c := range []byte(p) {
+			switch {
+			case c >= '0' && c <= '9':
+				digit = true
+			case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			default:
+				return false
+			}
+		}
+	}
+	return digit
+}
+
+var isDelim = func() (t [256]bool) {
+	for i := 0; i < len(segmentDelims); i++ {
+		t[segmentDelims[i]] = true
+	}
+	return t
+}()
+
+func hasDelim(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isDelim[s[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// trim strips the bytes of cut from both ends of s (strings.Trim without building a set
+// on every call: it runs once per token).
+func trim(s, cut string) string {
+	for len(s) > 0 && strings.IndexByte(cut, s[0]) >= 0 {
+		s = s[1:]
+	}
+	for len(s) > 0 && strings.IndexByte(cut, s[len(s)-1]) >= 0 {
+		s = s[:len(s)-1]
+	}
+	return s
 }
