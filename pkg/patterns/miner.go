@@ -29,9 +29,10 @@ type Pattern struct {
 }
 
 type cluster struct {
-	id     ID
-	tokens []string
-	count  int64
+	id      ID
+	tokens  []string // what matching compares: values, with their punctuation, are Wildcard
+	display []string // what the template shows: values keep their punctuation, "(<*>)"
+	count   int64
 }
 
 type shapeKey struct {
@@ -51,7 +52,7 @@ type Miner struct {
 	skeletons map[string]ID   // fixed words → the first pattern that had them
 	recent    *lru.Cache[ID, struct{}]
 	nextID    ID
-	buf       []string
+	buf, norm []string
 }
 
 // New returns an empty miner.
@@ -84,11 +85,12 @@ func (m *Miner) Add(line string) ID {
 			return m.hit(c)
 		}
 	}
-	c := m.match(toks)
+	norm := m.normalise(toks)
+	c := m.match(norm)
 	if c == nil {
-		c = m.create(toks)
+		c = m.create(norm, toks)
 	} else {
-		m.generalise(c, toks)
+		m.generalise(c, norm, toks)
 	}
 	if len(m.memo) >= memoLimit {
 		clear(m.memo)
@@ -150,8 +152,8 @@ func (m *Miner) candidates(toks []string) []*cluster {
 	return append(exact[:len(exact):len(exact)], m.byShape[shapeKey{n, Wildcard}]...)
 }
 
-func (m *Miner) create(toks []string) *cluster {
-	c := &cluster{id: m.nextID, tokens: slices.Clone(toks)}
+func (m *Miner) create(toks, display []string) *cluster {
+	c := &cluster{id: m.nextID, tokens: slices.Clone(toks), display: slices.Clone(display)}
 	m.nextID++
 	m.clusters[c.id] = c
 	m.index(c)
@@ -181,7 +183,12 @@ func skeleton(toks []string) string {
 }
 
 // generalise turns the positions where the line differs from the template into wildcards.
-func (m *Miner) generalise(c *cluster, toks []string) {
+func (m *Miner) generalise(c *cluster, toks, display []string) {
+	for i, t := range c.display {
+		if t != display[i] {
+			c.display[i] = Wildcard
+		}
+	}
 	changed := false
 	for i, t := range c.tokens {
 		if t != Wildcard && t != toks[i] {
@@ -243,7 +250,7 @@ func (m *Miner) Template(id ID) string {
 	if c == nil {
 		return ""
 	}
-	return render(c.tokens)
+	return render(c.display)
 }
 
 // Patterns lists the live patterns, most frequent first (ties by id).
@@ -253,7 +260,7 @@ func (m *Miner) Patterns() []Pattern {
 		id := m.Resolve(c.id)
 		p := byID[id]
 		if p == nil {
-			p = &Pattern{ID: id, Template: render(m.clusters[id].tokens)}
+			p = &Pattern{ID: id, Template: render(m.clusters[id].display)}
 			byID[id] = p
 		}
 		p.Count += c.count
@@ -302,4 +309,18 @@ func allWild(toks []string) bool {
 		}
 	}
 	return true
+}
+
+// normalise maps a line's masked tokens to the ones matching compares: a value is a
+// value whatever punctuation surrounds it.
+func (m *Miner) normalise(toks []string) []string {
+	norm := m.norm[:0]
+	for _, t := range toks {
+		if isValue(t) {
+			t = Wildcard
+		}
+		norm = append(norm, t)
+	}
+	m.norm = norm
+	return norm
 }

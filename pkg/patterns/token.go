@@ -43,7 +43,7 @@ func tokenize(line string, maxBytes, maxTokens int, buf []string) []string {
 			break
 		}
 		tok := mask(line[start:i])
-		if len(toks) > 0 && toks[len(toks)-1] == Wildcard && isUnit(tok) {
+		if len(toks) > 0 && isValue(toks[len(toks)-1]) && isUnit(tok) {
 			continue // "12 KB)" is one value
 		}
 		toks = append(toks, tok)
@@ -55,9 +55,8 @@ func isSpace(b byte) bool {
 	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\v' || b == '\f'
 }
 
-// mask replaces the variable segments of one token by Wildcard. A token made only of
-// wildcards and punctuation ("<*>:<*>", "(<*>)"→ kept) collapses to one Wildcard when no
-// letter is left, which is how Loghub's corrected labels write "ip:port" or "1.5.2".
+// mask replaces the variable segments of one token by Wildcard and keeps the punctuation
+// around them, as Loghub's corrected labels write values: "(<*>)", "<*>,", "<*>:<*>".
 func mask(tok string) string {
 	if strings.IndexByte(tok, ' ') >= 0 { // holds a quoted value: mask it word by word
 		words := strings.Split(tok, " ")
@@ -66,8 +65,12 @@ func mask(tok string) string {
 		}
 		return strings.Join(words, " ")
 	}
-	if isPath(trim(tok, "\"'()[]{},;")) || isAddress(tok) || isHexAddress(tok) {
-		return Wildcard
+	core, lo := trimIndex(tok, wrapping)
+	switch {
+	case isPath(core), isHexAddress(core):
+		return tok[:lo] + Wildcard + tok[lo+len(core):]
+	case isAddress(core):
+		return tok[:lo] + Wildcard + ":" + Wildcard + tok[lo+len(core):]
 	}
 	if !hasDelim(tok) {
 		if isVariable(tok) {
@@ -97,11 +100,28 @@ func mask(tok string) string {
 	if !changed {
 		return tok
 	}
-	out := b.String()
-	if onlyWildcardsAndPunct(out) {
-		return Wildcard
+	return b.String()
+}
+
+// wrapping is the punctuation that may enclose or follow a value inside a token.
+const wrapping = "\"'()[]{}<>,;"
+
+// trimIndex is trim that also says where the kept part starts.
+func trimIndex(s, cut string) (string, int) {
+	lo := 0
+	for lo < len(s) && strings.IndexByte(cut, s[lo]) >= 0 {
+		lo++
 	}
-	return out
+	hi := len(s)
+	for hi > lo && strings.IndexByte(cut, s[hi-1]) >= 0 {
+		hi--
+	}
+	return s[lo:hi], lo
+}
+
+// isValue says whether a masked token stands for a value only: wildcards and punctuation.
+func isValue(tok string) bool {
+	return tok == Wildcard || strings.Contains(tok, Wildcard) && onlyWildcardsAndPunct(tok)
 }
 
 // isVariable says whether a segment is a value rather than a word of the message: it holds
@@ -193,7 +213,6 @@ func isUnit(tok string) bool {
 
 // isAddress matches host:port and ip:port, whatever the host looks like.
 func isAddress(tok string) bool {
-	tok = trim(tok, "()[]<>,;")
 	i := strings.LastIndexByte(tok, ':')
 	if i <= 0 || i == len(tok)-1 || hasDelim(tok[:i]) {
 		return false
@@ -233,7 +252,6 @@ func isHexAddress(tok string) bool {
 	if strings.Count(tok, ":") < 2 {
 		return false
 	}
-	tok = trim(tok, "()[]<>,;.")
 	parts := strings.Split(tok, ":")
 	digit := false
 	for _, p := range parts {

@@ -80,6 +80,7 @@ func (m *Miner) merge(cs []*cluster, p int) *cluster {
 	into := cs[0]
 	m.unindex(into)
 	into.tokens[p] = Wildcard
+	into.display[p] = Wildcard
 	for _, c := range cs[1:] {
 		m.unindex(c)
 		delete(m.clusters, c.id)
