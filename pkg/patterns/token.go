@@ -104,7 +104,7 @@ func mask(tok string) string {
 }
 
 // wrapping is the punctuation that may enclose or follow a value inside a token.
-const wrapping = "\"'()[]{}<>,;"
+const wrapping = "\"'()[]{}<>,;:."
 
 // trimIndex is trim that also says where the kept part starts.
 func trimIndex(s, cut string) (string, int) {
@@ -178,8 +178,8 @@ func isLetter(r rune) bool {
 
 // hasValueDigits says whether the digits in a segment make it a value: it starts with a
 // digit ("42", "0x1f", "10.0.0.1"), holds two or more digits ("user123", "HTTP/1.1"), or
-// mixes a digit with punctuation ("blk_-4", "host6.example.com"). A single trailing digit
-// in a word ("SOCKS5", "eth0", "ipv6") is part of a name.
+// mixes a digit with punctuation ("blk_-4", "host6.example.com"). A single digit in a
+// word or identifier ("SOCKS5", "eth0", "jk2_init") is part of a name.
 func hasValueDigits(seg string) bool {
 	digits, punct := 0, false
 	for i := 0; i < len(seg); i++ {
@@ -190,7 +190,7 @@ func hasValueDigits(seg string) bool {
 				return true
 			}
 			digits++
-		case c == '.' || c == '-' || c == '_' || c == '/' || c == '+' || c == '#' || c == '@':
+		case c == '.' || c == '-' || c == '/' || c == '+' || c == '#' || c == '@': // not '_': identifiers
 			punct = true
 		}
 	}
