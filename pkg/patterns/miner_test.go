@@ -28,6 +28,7 @@ func TestMask(t *testing.T) {
 		{"ruser=", "ruser="},
 		{"Jun", Wildcard},
 		{"null", Wildcard},
+		{"nil", "nil"},   // "nil map", "nil pointer": part of the message
 		{"true", "true"}, // booleans are states, not values: "up=true" and "up=false" are two events
 		{`tag="View Lock",`, `tag="View Lock",`},
 		{`"GET /v2/servers HTTP/1.1"`, `"GET <*> <*>"`},

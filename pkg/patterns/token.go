@@ -142,7 +142,7 @@ func isVariable(seg string) bool {
 		lower[i] = seg[i] | 0x20 // ASCII letters only; anything else will not match below
 	}
 	switch string(lower[:len(seg)]) {
-	case "null", "nil", "none",
+	case "null",
 		"mon", "tue", "wed", "thu", "fri", "sat", "sun",
 		"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec":
 		return true
