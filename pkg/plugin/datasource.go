@@ -18,6 +18,7 @@ import (
 	"github.com/foresight-aiops/foresight/pkg/fitcache"
 	"github.com/foresight-aiops/foresight/pkg/history"
 	"github.com/foresight-aiops/foresight/pkg/query"
+	"github.com/foresight-aiops/foresight/pkg/source/loki"
 	"github.com/foresight-aiops/foresight/pkg/source/prometheus"
 )
 
@@ -43,6 +44,8 @@ type Datasource struct {
 	sourceKey string // distinguishes this instance (and this version of its settings) in caches
 	prom      *prometheus.Client
 	promErr   error // why prom is nil
+	loki      *loki.Client
+	lokiErr   error // why loki is nil
 	bands     *bands.Evaluator
 	history   *history.Store
 	fits      *fitcache.Cache
@@ -64,6 +67,7 @@ func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (ins
 		fits:      sharedFits,
 		logger:    log.DefaultLogger.With("datasource", s.UID),
 	}
+	ds.loki, ds.lokiErr = newLoki(set)
 	if set.PrometheusURL == "" {
 		ds.promErr = fmt.Errorf("the Prometheus URL is not set in the data source settings")
 		return ds, nil
@@ -116,6 +120,8 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 		return d.anomalyQuery(ctx, q, m, fromAlert)
 	case query.KindForecast:
 		return d.forecastQuery(ctx, q, m, fromAlert)
+	case query.KindPatterns:
+		return d.patternsQuery(ctx, q, m)
 	}
 	return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, fmt.Sprintf("query kind %q is not supported", m.Kind))
 }

@@ -22,6 +22,7 @@ type Kind string
 const (
 	KindAnomaly  Kind = "anomaly"
 	KindForecast Kind = "forecast"
+	KindPatterns Kind = "patterns"
 )
 
 // Output selects which fields an anomaly query returns.
@@ -62,6 +63,8 @@ type Model struct {
 	Horizon        string   `json:"horizon,omitempty"`
 	IntervalLevel  *float64 `json:"intervalLevel,omitempty"` // percent: 80 or 95
 	Threshold      *float64 `json:"threshold,omitempty"`
+	TopPatterns    *int     `json:"topPatterns,omitempty"`
+	MaxLines       *int     `json:"maxLines,omitempty"`
 }
 
 // Anomaly is a validated anomaly query with every default applied.
@@ -118,8 +121,11 @@ func Parse(raw []byte, env Env) (Model, error) {
 	case KindForecast:
 		_, err := m.Forecast()
 		return m, err
+	case KindPatterns:
+		_, err := m.Patterns()
+		return m, err
 	}
-	return Model{}, &FieldError{Field: "kind", Err: fmt.Errorf("unknown kind %q (supported: %s, %s)", m.Kind, KindAnomaly, KindForecast)}
+	return Model{}, &FieldError{Field: "kind", Err: fmt.Errorf("unknown kind %q (supported: %s, %s, %s)", m.Kind, KindAnomaly, KindForecast, KindPatterns)}
 }
 
 // common holds the fields every kind over a PromQL expression shares.

@@ -59,6 +59,11 @@ func TestParseErrors(t *testing.T) {
 		{`{"expr":"up","kind":"forecast","intervalLevel":0.95}`, "intervalLevel", "want 80 or 95"},
 		{`{"expr":"up","kind":"forecast","seasonality":"yearly"}`, "seasonality", "unknown seasonality"},
 		{`{"expr":"up","kind":"forecast","minStep":"1 minute"}`, "minStep", "not a duration"},
+		{`{"expr":"rate({app=\"a\"}[5m])","kind":"patterns"}`, "expr", "stream selector"},
+		{`{"expr":"{}","kind":"patterns"}`, "expr", ""},
+		{`{"expr":"{app=\"a\"}","kind":"patterns","topPatterns":0}`, "topPatterns", "outside 1 to 50"},
+		{`{"expr":"{app=\"a\"}","kind":"patterns","maxLines":10}`, "maxLines", "outside 100 to 200000"},
+		{`{"expr":"{app=\"a\"}","kind":"patterns","sensitivity":-1}`, "sensitivity", "outside [0, 1]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.field+" "+tc.json, func(t *testing.T) {
@@ -76,7 +81,7 @@ func TestParseErrors(t *testing.T) {
 		t.Errorf("threshold as a string accepted: %v", err)
 	}
 	_, err := Parse([]byte(`{"expr":"up","kind":"tarot"}`), Env{})
-	if err == nil || !strings.Contains(err.Error(), "supported: anomaly, forecast") {
+	if err == nil || !strings.Contains(err.Error(), "supported: anomaly, forecast, patterns") {
 		t.Errorf("unknown kind message %v does not list the kinds", err)
 	}
 }
@@ -172,5 +177,26 @@ func TestExpandMacros(t *testing.T) {
 	}
 	if _, err := Parse([]byte(`{"expr":"rate(x[$__rate_interval])"}`), env); err != nil {
 		t.Errorf("macro not expanded before validation: %v", err)
+	}
+}
+
+func TestParsePatterns(t *testing.T) {
+	m, err := Parse([]byte(`{"kind":"patterns","expr":"{app=\"api\"} |= \"error\""}`), Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.Patterns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Top != DefaultTopPatterns || p.MaxLines != DefaultMaxLines || p.Rate.Sensitivity != anomaly.DefaultSensitivity || p.Expr != `{app="api"} |= "error"` {
+		t.Fatalf("defaults not applied: %+v", p)
+	}
+	m, err = Parse([]byte(`{"kind":"patterns","expr":"{app=\"api\"}","topPatterns":3,"maxLines":500,"sensitivity":0.9}`), Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ = m.Patterns(); p.Top != 3 || p.MaxLines != 500 || p.Rate.Sensitivity != 0.9 {
+		t.Fatalf("values not taken: %+v", p)
 	}
 }
