@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -50,4 +52,38 @@ func BenchmarkMinerLoghub(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(lines))/b.Elapsed().Seconds(), "lines/s")
 	b.ReportMetric(float64(patterns), "patterns")
+}
+
+// BenchmarkMinerMemory is the worst case for memory: every line a new event (a fixed word
+// never seen before), so the template cap and its eviction are what bound the heap. It
+// reports the live heap after the lines, which stays flat however many lines are fed.
+func BenchmarkMinerMemory(b *testing.B) {
+	words := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"}
+	var heap float64
+	var patterns int
+	for b.Loop() {
+		m := New(Config{})
+		for i := range 1_000_000 {
+			m.Add(letters(i) + " " + letters(i*7+3) + " " + words[i%8] + " happened on node " + strconv.Itoa(i%50))
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		heap = float64(ms.HeapAlloc) / (1 << 20)
+		patterns = m.Len()
+		runtime.KeepAlive(m)
+	}
+	b.ReportMetric(heap, "heap-MiB")
+	b.ReportMetric(float64(patterns), "patterns")
+	b.ReportMetric(float64(b.N)*1e6/b.Elapsed().Seconds(), "lines/s")
+}
+
+// letters spells n in base 26 with letters only, so the miner sees a word, not a value.
+func letters(n int) string {
+	b := []byte("ev")
+	for n > 0 || len(b) == 2 {
+		b = append(b, byte('a'+n%26))
+		n /= 26
+	}
+	return string(b)
 }

@@ -47,7 +47,7 @@ type Miner struct {
 	clusters  map[ID]*cluster
 	byShape   map[shapeKey][]*cluster
 	memo      map[string]ID   // masked line → pattern, the fast path for repeated shapes
-	variants  map[string][]ID // template with one position blanked → patterns sharing it
+	variants  map[uint64][]ID // template with one position blanked → patterns sharing it
 	alias     map[ID]ID       // merged pattern → the one it was merged into
 	skeletons map[string]ID   // fixed words → the first pattern that had them
 	recent    *lru.Cache[ID, struct{}]
@@ -63,7 +63,7 @@ func New(cfg Config) *Miner {
 		clusters:  map[ID]*cluster{},
 		byShape:   map[shapeKey][]*cluster{},
 		memo:      map[string]ID{},
-		variants:  map[string][]ID{},
+		variants:  map[uint64][]ID{},
 		alias:     map[ID]ID{},
 		skeletons: map[string]ID{},
 		nextID:    1,
@@ -288,8 +288,12 @@ func (m *Miner) evict(id ID) {
 	}
 	m.unindex(c)
 	delete(m.clusters, id)
-	// Stale memo, variant and alias entries are dropped lazily: every reader checks that
-	// the pattern still exists. Aliases are pruned here so they stay bounded.
+	m.forgetVariants(c)
+	if sk := skeleton(c.tokens); m.skeletons[sk] == id {
+		delete(m.skeletons, sk)
+	}
+	// Stale memo and alias entries are dropped lazily: every reader checks that the
+	// pattern still exists. Aliases are pruned here so they stay bounded.
 	if len(m.alias) > 4*m.cfg.MaxTemplates {
 		for from, to := range m.alias {
 			if m.clusters[m.Resolve(to)] == nil {

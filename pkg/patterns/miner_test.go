@@ -134,13 +134,14 @@ func TestMinerBoundsTemplates(t *testing.T) {
 	m := New(Config{MaxTemplates: 50})
 	for i := range 10_000 {
 		// every line its own event: a distinct fixed word per line
-		m.Add(fmt.Sprintf("event%c%c%c happened", 'a'+i%26, 'a'+i/26%26, 'a'+i/676%26))
+		m.Add(fmt.Sprintf("event%c%c%c happened at%c%c%c", 'a'+i%26, 'a'+i/26%26, 'a'+i/676%26, 'a'+i/676%26, 'a'+i%26, 'a'+i/26%26))
 	}
 	if m.Len() > 50 {
 		t.Fatalf("%d patterns kept, cap 50", m.Len())
 	}
-	if len(m.byShape) > 50 || len(m.alias) > 4*50+50 {
-		t.Fatalf("indexes not bounded: %d shapes, %d aliases", len(m.byShape), len(m.alias))
+	if len(m.byShape) > 50 || len(m.alias) > 4*50+50 || len(m.skeletons) > 50 || len(m.variants) > 50*3 {
+		t.Fatalf("indexes not bounded: %d shapes, %d aliases, %d skeletons, %d variant keys",
+			len(m.byShape), len(m.alias), len(m.skeletons), len(m.variants))
 	}
 	// the most recent pattern is still there
 	id := m.Add("eventzzz happened") // not seen before either

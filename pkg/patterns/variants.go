@@ -1,24 +1,38 @@
 package patterns
 
 import (
+	"encoding/binary"
+	"hash/fnv"
 	"slices"
-	"strconv"
-	"strings"
 )
 
-// variantKey is a template with position p blanked: patterns sharing it differ only at p.
-func variantKey(toks []string, p int) string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(p))
+// variantKey hashes a template with position p blanked: patterns sharing it differ only
+// at p, or collide, which liveVariants rules out by comparing the tokens.
+func variantKey(toks []string, p int) uint64 {
+	h := fnv.New64a()
+	var num [8]byte
+	binary.LittleEndian.PutUint64(num[:], uint64(p))
+	h.Write(num[:])
 	for i, t := range toks {
-		b.WriteByte(' ')
-		if i == p {
-			b.WriteByte(0) // cannot occur in a token
-			continue
+		if i != p {
+			h.Write([]byte(t))
 		}
-		b.WriteString(t)
+		h.Write([]byte{0}) // cannot occur in a token
 	}
-	return b.String()
+	return h.Sum64()
+}
+
+// sameExcept says whether two templates are equal everywhere but at p.
+func sameExcept(a, b []string, p int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if i != p && a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // noteVariants records c under each of its fixed positions.
@@ -55,12 +69,12 @@ func (m *Miner) mergeVariants(c *cluster) *cluster {
 
 // liveVariants prunes the entries under k that were evicted, merged or generalised since
 // they were recorded, and returns the rest, lowest id first.
-func (m *Miner) liveVariants(k string, toks []string, p int) []*cluster {
+func (m *Miner) liveVariants(k uint64, toks []string, p int) []*cluster {
 	var live []*cluster
 	ids := m.variants[k][:0]
 	for _, id := range m.variants[k] {
 		c := m.clusters[id]
-		if c == nil || len(c.tokens) != len(toks) || c.tokens[p] == Wildcard || variantKey(c.tokens, p) != k {
+		if c == nil || c.tokens[p] == Wildcard || !sameExcept(c.tokens, toks, p) {
 			continue
 		}
 		ids = append(ids, id)
@@ -104,4 +118,21 @@ func keepsEnoughWords(toks []string) bool {
 		}
 	}
 	return 2*(fixed-1) >= len(toks)
+}
+
+// forgetVariants removes an evicted pattern from the variant index, so the index holds
+// live patterns only and stays within the template cap.
+func (m *Miner) forgetVariants(c *cluster) {
+	for p, t := range c.tokens {
+		if t == Wildcard {
+			continue
+		}
+		k := variantKey(c.tokens, p)
+		ids := slices.DeleteFunc(m.variants[k], func(id ID) bool { return id == c.id })
+		if len(ids) == 0 {
+			delete(m.variants, k)
+		} else {
+			m.variants[k] = ids
+		}
+	}
 }
