@@ -186,7 +186,7 @@ func skeleton(toks []string) string {
 func (m *Miner) generalise(c *cluster, toks, display []string) {
 	for i, t := range c.display {
 		if t != display[i] {
-			c.display[i] = Wildcard
+			c.display[i] = generaliseToken(t, display[i])
 		}
 	}
 	changed := false
@@ -327,4 +327,18 @@ func (m *Miner) normalise(toks []string) []string {
 	}
 	m.norm = norm
 	return norm
+}
+
+// generaliseToken is the display form covering two different tokens: a wildcard that keeps
+// the punctuation they share around it, so "[10.0.0.1]" and "[localhost]" give "[<*>]".
+func generaliseToken(a, b string) string {
+	pre := 0
+	for pre < len(a) && pre < len(b) && a[pre] == b[pre] && strings.IndexByte(wrapping, a[pre]) >= 0 {
+		pre++
+	}
+	suf := 0
+	for suf < len(a)-pre && suf < len(b)-pre && a[len(a)-1-suf] == b[len(b)-1-suf] && strings.IndexByte(wrapping, a[len(a)-1-suf]) >= 0 {
+		suf++
+	}
+	return a[:pre] + Wildcard + a[len(a)-suf:]
 }

@@ -104,7 +104,7 @@ func mask(tok string) string {
 }
 
 // wrapping is the punctuation that may enclose or follow a value inside a token.
-const wrapping = "\"'()[]{}<>,;:."
+const wrapping = "\"'()[]{}<>,;:!|="
 
 // trimIndex is trim that also says where the kept part starts.
 func trimIndex(s, cut string) (string, int) {
@@ -211,18 +211,33 @@ func isUnit(tok string) bool {
 	return false
 }
 
-// isAddress matches host:port and ip:port, whatever the host looks like.
+// isAddress matches host:port and ip:port. The host is an IP or a dotted name whose last
+// label has two letters or more, so "main.c:42" stays a source position.
 func isAddress(tok string) bool {
 	i := strings.LastIndexByte(tok, ':')
-	if i <= 0 || i == len(tok)-1 || hasDelim(tok[:i]) {
+	if i <= 0 || i == len(tok)-1 || !allDigits(tok[i+1:]) {
 		return false
 	}
-	for _, c := range []byte(tok[i+1:]) {
+	host := tok[:i]
+	dot := strings.LastIndexByte(host, '.')
+	if dot <= 0 {
+		return false
+	}
+	for _, c := range []byte(host) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return len(host)-dot-1 >= 2 || allDigits(host[dot+1:])
+}
+
+func allDigits(s string) bool {
+	for _, c := range []byte(s) {
 		if c < '0' || c > '9' {
 			return false
 		}
 	}
-	return strings.IndexByte(tok[:i], '.') >= 0
+	return s != ""
 }
 
 // isHostname matches lower-case dotted names of three or more labels ("mail.example.com").

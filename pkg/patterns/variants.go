@@ -94,8 +94,8 @@ func (m *Miner) merge(cs []*cluster, p int) *cluster {
 	into := cs[0]
 	m.unindex(into)
 	into.tokens[p] = Wildcard
-	into.display[p] = Wildcard
 	for _, c := range cs[1:] {
+		into.display[p] = generaliseToken(into.display[p], c.display[p])
 		m.unindex(c)
 		delete(m.clusters, c.id)
 		m.recent.Remove(c.id)
