@@ -90,6 +90,26 @@ describe('DataSource', () => {
       expect(result).toMatchObject({ kind: 'forecast', horizon: '14d', threshold: 0.9, intervalLevel: 80 });
     });
 
+    it('interpolates the LogQL expression of a log patterns query and keeps its number fields', () => {
+      const result = ds.applyTemplateVariables(
+        query({
+          kind: 'patterns',
+          expr: '{job="$job", service=~"$service"} |= "error"',
+          topPatterns: 20,
+          maxLines: 50_000,
+          sensitivity: 0.6,
+        }),
+        {}
+      );
+      expect(result).toMatchObject({
+        kind: 'patterns',
+        expr: '{job="api", service=~"(checkout|cart\\\\.v2)"} |= "error"',
+        topPatterns: 20,
+        maxLines: 50_000,
+        sensitivity: 0.6,
+      });
+    });
+
     it('formats multi-value variables in expr as an escaped regex alternation', () => {
       const result = ds.applyTemplateVariables(query({ expr: 'up{service=~"$service"}' }), {});
       expect(result.expr).toBe('up{service=~"(checkout|cart\\\\.v2)"}');
@@ -135,6 +155,26 @@ describe('DataSource', () => {
 
     it('drops hidden queries', () => {
       expect(ds.filterQuery(query({ expr: 'up', hide: true }))).toBe(false);
+    });
+
+    it('treats log patterns queries the same way', () => {
+      expect(ds.filterQuery(query({ kind: 'patterns', expr: '{app="api"}' }))).toBe(true);
+      expect(ds.filterQuery(query({ kind: 'patterns', expr: ' ' }))).toBe(false);
+    });
+  });
+
+  describe('lokiConfigured', () => {
+    const withJsonData = (jsonData: Partial<FsOptions>) => new DataSource({ ...settings, jsonData } as typeof settings);
+
+    it('is true when the settings name a Loki URL', () => {
+      expect(
+        withJsonData({ prometheusUrl: 'http://prometheus:9090', lokiUrl: 'http://loki:3100' }).lokiConfigured
+      ).toBe(true);
+    });
+
+    it('is false when the Loki URL is absent or blank', () => {
+      expect(ds.lokiConfigured).toBe(false);
+      expect(withJsonData({ prometheusUrl: 'http://prometheus:9090', lokiUrl: '  ' }).lokiConfigured).toBe(false);
     });
   });
 

@@ -6,8 +6,12 @@ import { DEFAULT_QUERY, FsOptions, FsQuery } from './types';
 
 /** The Foresight data source in the browser: queries, alerting and annotations all run in the Go backend. */
 export class DataSource extends DataSourceWithBackend<FsQuery, FsOptions> {
+  /** True when the settings name a Loki URL, which log pattern queries read. */
+  readonly lokiConfigured: boolean;
+
   constructor(instanceSettings: DataSourceInstanceSettings<FsOptions>) {
     super(instanceSettings);
+    this.lokiConfigured = Boolean(instanceSettings.jsonData?.lokiUrl?.trim());
     // Annotation queries use the standard backend path: the annotation editor is the query editor.
     this.annotations = {};
   }
@@ -16,7 +20,11 @@ export class DataSource extends DataSourceWithBackend<FsQuery, FsOptions> {
     return DEFAULT_QUERY;
   }
 
-  /** Resolves dashboard and scoped variables before the query goes to the backend. */
+  /**
+   * Resolves dashboard and scoped variables before the query goes to the backend. The expression
+   * is PromQL or, for log patterns, LogQL: both quote strings and write regular expressions (RE2)
+   * the same way, so one formatter serves both.
+   */
   applyTemplateVariables(query: FsQuery, scopedVars: ScopedVars): FsQuery {
     const templateSrv = getTemplateSrv();
     const replace = (value: string | undefined) =>

@@ -3,19 +3,19 @@ import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
 
 import { DataSource } from '../datasource';
-import { DEFAULT_QUERY, FsQuery, QUERY_KINDS } from '../types';
+import { DEFAULT_QUERY, FsQuery, QUERY_KIND_DEFINITIONS, QUERY_KINDS } from '../types';
 import { QueryEditor } from './QueryEditor';
 import { KIND_EDITORS } from './query/kindEditors';
 
 // Grafana keeps the query in state and passes it back in: do the same so typing accumulates.
-function setup(initial: FsQuery) {
+function setup(initial: FsQuery, datasource = {} as DataSource) {
   const onChange = jest.fn();
   const onRunQuery = jest.fn();
   function Harness() {
     const [query, setQuery] = useState(initial);
     return (
       <QueryEditor
-        datasource={{} as DataSource}
+        datasource={datasource}
         query={query}
         onChange={(next) => {
           onChange(next);
@@ -162,9 +162,41 @@ describe('QueryEditor', () => {
     expect(screen.queryByLabelText('Sensitivity')).not.toBeInTheDocument();
   });
 
-  it('has an editor for every query kind', () => {
+  it('switches to log patterns, clearing the PromQL expression, and shows its fields', async () => {
+    const { user, last, onRunQuery } = setup({ ...newQuery(), expr: 'up', legendFormat: '{{job}}' });
+    await user.click(screen.getByRole('radio', { name: 'Log patterns' }));
+    expect(last()).toMatchObject({ kind: 'patterns', expr: '', sensitivity: 0.5 });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole('radio', { name: 'Log patterns' })).toBeChecked();
+    expect(screen.getByLabelText('LogQL')).toHaveValue('');
+    expect(screen.getByLabelText('Top patterns')).toHaveAttribute('placeholder', '10');
+    expect(screen.getByLabelText('Max lines')).toHaveAttribute('placeholder', '20000');
+    expect(screen.getByLabelText('Sensitivity')).toHaveValue('0.5');
+    expect(screen.queryByLabelText('PromQL')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Legend')).not.toBeInTheDocument();
+  });
+
+  it('clears the LogQL expression when switching from log patterns to a Prometheus kind', async () => {
+    const { user, last } = setup({ refId: 'A', kind: 'patterns', expr: '{app="api"}', topPatterns: 5 });
+    expect(screen.getByLabelText('LogQL')).toHaveValue('{app="api"}');
+    await user.click(screen.getByRole('radio', { name: 'Anomaly' }));
+    expect(last()).toMatchObject({ kind: 'anomaly', expr: '' });
+    expect(screen.getByLabelText('PromQL')).toHaveValue('');
+  });
+
+  it('passes the data source to the editor of the kind, which warns when Loki is missing', () => {
+    setup({ refId: 'A', kind: 'patterns', expr: '' }, { lokiConfigured: false } as DataSource);
+    expect(screen.getByText('Loki is not configured')).toBeInTheDocument();
+  });
+
+  it('has an editor and a definition for every query kind', () => {
     for (const kind of QUERY_KINDS) {
       expect(KIND_EDITORS[kind]).toBeDefined();
+      expect(QUERY_KIND_DEFINITIONS[kind].label).not.toBe('');
+    }
+    setup(newQuery());
+    for (const kind of QUERY_KINDS) {
+      expect(screen.getByRole('radio', { name: QUERY_KIND_DEFINITIONS[kind].label })).toBeInTheDocument();
     }
   });
 });

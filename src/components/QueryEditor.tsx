@@ -16,7 +16,7 @@ const KIND_OPTIONS: Array<SelectableValue<QueryKind>> = QUERY_KINDS.map((kind) =
 }));
 
 /** Query editor: a kind selector, then the editor of the chosen kind. */
-export function QueryEditor({ query, onChange, onRunQuery }: Props) {
+export function QueryEditor({ datasource, query, onChange, onRunQuery }: Props) {
   const kind: QueryKind = query.kind && query.kind in KIND_EDITORS ? query.kind : 'anomaly';
   const KindEditor = KIND_EDITORS[kind];
   const current: FsQuery = { ...query, kind };
@@ -29,14 +29,15 @@ export function QueryEditor({ query, onChange, onRunQuery }: Props) {
             options={KIND_OPTIONS}
             value={kind}
             onChange={(next) => {
-              // A new kind starts from the defaults, keeping the expression.
-              onChange({ ...DEFAULT_QUERY, ...query, kind: next });
+              // A new kind starts from the defaults, keeping the expression if it reads the same language.
+              const sameLanguage = QUERY_KIND_DEFINITIONS[next].language === QUERY_KIND_DEFINITIONS[kind].language;
+              onChange({ ...DEFAULT_QUERY, ...query, kind: next, expr: sameLanguage ? (query.expr ?? '') : '' });
               onRunQuery();
             }}
           />
         </InlineField>
       </InlineFieldRow>
-      <KindEditor query={current} onChange={onChange} onRunQuery={onRunQuery} />
+      <KindEditor query={current} datasource={datasource} onChange={onChange} onRunQuery={onRunQuery} />
     </Stack>
   );
 }

@@ -1,18 +1,11 @@
 import React from 'react';
 
 import { SelectableValue } from '@grafana/data';
-import { InlineField, InlineFieldRow, RadioButtonGroup, Slider, Stack } from '@grafana/ui';
+import { InlineField, InlineFieldRow, RadioButtonGroup, Stack } from '@grafana/ui';
 
-import {
-  AnomalyOutput,
-  DEFAULT_OUTPUT,
-  DEFAULT_SEASONALITY,
-  DEFAULT_SENSITIVITY,
-  DEFAULT_TRAINING_WINDOW,
-  Seasonality,
-} from '../../types';
+import { AnomalyOutput, DEFAULT_OUTPUT, DEFAULT_SEASONALITY, DEFAULT_TRAINING_WINDOW, Seasonality } from '../../types';
 import { ExprField } from './ExprField';
-import { DurationField, durationsValid, LegendStepRow } from './fields';
+import { DurationField, durationsValid, LegendStepRow, SensitivityField } from './fields';
 import { LABEL_WIDTH, SEASONALITY_OPTIONS } from './options';
 import { KindEditorProps } from './types';
 
@@ -74,24 +67,12 @@ export function AnomalyEditor({ query, onChange, onRunQuery }: KindEditorProps) 
       </InlineFieldRow>
 
       <InlineFieldRow>
-        <InlineField
-          label="Sensitivity"
-          htmlFor={`fs-query-sensitivity-${query.refId}`}
-          labelWidth={LABEL_WIDTH}
+        <SensitivityField
           tooltip="0 to 1. Higher gives a narrower band, so more points are flagged as anomalies."
-        >
-          <div style={{ width: 320 }}>
-            <Slider
-              inputId={`fs-query-sensitivity-${query.refId}`}
-              min={0}
-              max={1}
-              step={0.05}
-              value={query.sensitivity ?? DEFAULT_SENSITIVITY}
-              onChange={(sensitivity) => onChange({ ...query, sensitivity })}
-              onAfterChange={runIfValid}
-            />
-          </div>
-        </InlineField>
+          query={query}
+          onChange={onChange}
+          onAfterChange={runIfValid}
+        />
         <InlineField label="Output" tooltip="What the query returns">
           <RadioButtonGroup<AnomalyOutput>
             options={OUTPUT_OPTIONS}

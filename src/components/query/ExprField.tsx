@@ -13,7 +13,7 @@ interface Props {
   onRunQuery: () => void;
 }
 
-/** A monospace PromQL input that runs the query on blur or Shift+Enter. */
+/** A monospace query input (PromQL or LogQL) that runs the query on blur or Shift+Enter; it does not parse the text. */
 export function ExprField({ id, value, placeholder, onChange, onRunQuery }: Props) {
   const styles = useStyles2(getStyles);
   const rows = Math.min(Math.max(value.split('\n').length, 2), 12);
