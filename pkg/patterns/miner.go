@@ -12,6 +12,7 @@
 package patterns
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -269,12 +270,7 @@ func (m *Miner) Patterns() []Pattern {
 	for _, p := range byID {
 		out = append(out, *p)
 	}
-	slices.SortFunc(out, func(a, b Pattern) int {
-		if a.Count != b.Count {
-			return int(b.Count - a.Count)
-		}
-		return int(a.ID - b.ID)
-	})
+	slices.SortFunc(out, func(a, b Pattern) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.ID, b.ID)) })
 	return out
 }
 

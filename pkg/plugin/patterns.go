@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -110,15 +111,7 @@ func countFrames(r patterns.Rates, top int, meta *data.FrameMeta) data.Frames {
 // flaggedTable lists the new or surging patterns, highest score first.
 func flaggedTable(r patterns.Rates, meta *data.FrameMeta) *data.Frame {
 	flagged := slices.DeleteFunc(slices.Clone(r.Patterns), func(p patterns.PatternRate) bool { return !p.New && !p.Surging })
-	slices.SortStableFunc(flagged, func(a, b patterns.PatternRate) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(flagged, func(a, b patterns.PatternRate) int { return cmp.Compare(b.Score, a.Score) })
 	var (
 		tmpl, examples, ids []string
 		first, peak         []time.Time
