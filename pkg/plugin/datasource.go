@@ -121,7 +121,7 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 	case query.KindForecast:
 		return d.forecastQuery(ctx, q, m, fromAlert)
 	case query.KindPatterns:
-		return d.patternsQuery(ctx, q, m)
+		return d.patternsQuery(ctx, q, m, fromAlert)
 	}
 	return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, fmt.Sprintf("query kind %q is not supported", m.Kind))
 }

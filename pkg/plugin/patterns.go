@@ -42,7 +42,9 @@ func newLoki(set Settings) (*loki.Client, error) {
 	return loki.New(set.LokiURL, hc, loki.Options{})
 }
 
-func (d *Datasource) patternsQuery(ctx context.Context, q backend.DataQuery, m query.Model) backend.DataResponse {
+// patternsQuery answers kind=patterns. Alert rules get the count series only: a table of
+// strings is not something a rule can reduce to a number.
+func (d *Datasource) patternsQuery(ctx context.Context, q backend.DataQuery, m query.Model, fromAlert bool) backend.DataResponse {
 	p, err := m.Patterns()
 	if err != nil {
 		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
@@ -84,6 +86,9 @@ func (d *Datasource) patternsQuery(ctx context.Context, q backend.DataQuery, m q
 		},
 	}
 	frames := countFrames(rates, p.Top, meta)
+	if fromAlert {
+		return backend.DataResponse{Frames: frames}
+	}
 	return backend.DataResponse{Frames: append(frames, flaggedTable(rates, meta))}
 }
 

@@ -131,6 +131,9 @@ func TestPatternsQuery(t *testing.T) {
 	if _, err := data.Frames(r.Frames).MarshalArrow(); err != nil {
 		t.Fatalf("frames do not encode: %v", err)
 	}
+	if alert := runQuery(t, ds, q, true); alert.Error != nil || len(alert.Frames) != 2 || alert.Frames[1].Name == framePatternsTable {
+		t.Fatalf("alert rules should get the count series only: %d frames, error %v", len(alert.Frames), alert.Error)
+	}
 }
 
 func TestPatternsQueryTruncatesToNewestLines(t *testing.T) {
