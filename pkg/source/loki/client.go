@@ -8,13 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/foresight-aiops/foresight/pkg/source/internal/httpapi"
 )
 
 const (
@@ -48,9 +47,9 @@ type Client struct {
 // New returns a client for the Loki at baseURL (the API root, e.g. http://loki:3100) using
 // hc, which carries auth, TLS and, for multi-tenant Loki, the X-Scope-OrgID header.
 func New(baseURL string, hc *http.Client, opts Options) (*Client, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("loki URL %q must be an absolute http or https URL, e.g. http://loki:3100", baseURL)
+	base, err := httpapi.BaseURL("loki", baseURL, "http://loki:3100")
+	if err != nil {
+		return nil, err
 	}
 	if hc == nil {
 		hc = http.DefaultClient
@@ -61,7 +60,7 @@ func New(baseURL string, hc *http.Client, opts Options) (*Client, error) {
 	if opts.SplitInterval <= 0 {
 		opts.SplitInterval = DefaultSplitInterval
 	}
-	return &Client{base: strings.TrimRight(u.String(), "/"), http: hc, opts: opts}, nil
+	return &Client{base: base, http: hc, opts: opts}, nil
 }
 
 // get sends a GET with the given parameters and returns the body of a 2xx JSON answer; any
@@ -79,7 +78,7 @@ func (c *Client) get(ctx context.Context, path string, params url.Values) (io.Re
 		return nil, fmt.Errorf("reach Loki at %s: %w", c.base, err)
 	}
 	if resp.StatusCode/100 == 2 {
-		if !isJSON(resp.Header.Get("Content-Type")) {
+		if !httpapi.IsJSON(resp.Header.Get("Content-Type")) {
 			resp.Body.Close()
 			return nil, fmt.Errorf("%w: %s answered %d with content type %q, not JSON; check the URL points at Loki", ErrNotLoki, path, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
@@ -87,7 +86,7 @@ func (c *Client) get(ctx context.Context, path string, params url.Values) (io.Re
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
-	return nil, &APIError{Status: resp.StatusCode, Msg: snippet(raw)}
+	return nil, &APIError{Status: resp.StatusCode, Msg: httpapi.Snippet(raw, 300)}
 }
 
 // closeBody reads what little may be left of an answer (Loki ends its JSON with a newline)
@@ -95,24 +94,6 @@ func (c *Client) get(ctx context.Context, path string, params url.Values) (io.Re
 func closeBody(body io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, 4<<10))
 	body.Close()
-}
-
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
-}
-
-// snippet is a short, single-line excerpt of an error body for messages.
-func snippet(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 300 {
-		n := 300
-		for n > 0 && !utf8.RuneStart(s[n]) { // cut on a character boundary
-			n--
-		}
-		s = s[:n] + "…"
-	}
-	return s
 }
 
 // isNotFound reports whether err is a 404 answer.

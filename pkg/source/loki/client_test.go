@@ -21,20 +21,3 @@ func TestNew(t *testing.T) {
 		t.Errorf("client %+v", c)
 	}
 }
-
-func TestSnippet(t *testing.T) {
-	long := make([]byte, 0, 400)
-	for len(long) < 400 {
-		long = append(long, "é"...)
-	}
-	tests := []struct{ in, want string }{
-		{"parse error at line 1, col 5:\n\tsyntax error\n", "parse error at line 1, col 5: syntax error"},
-		{"", ""},
-		{string(long), string(long[:300]) + "…"},
-	}
-	for _, tc := range tests {
-		if got := snippet([]byte(tc.in)); got != tc.want {
-			t.Errorf("snippet(%.20q) = %.40q, want %.40q", tc.in, got, tc.want)
-		}
-	}
-}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/foresight-aiops/foresight/pkg/series"
+	"github.com/foresight-aiops/foresight/pkg/source/internal/httpapi"
 )
 
 const (
@@ -47,14 +47,14 @@ type Client struct {
 
 // New returns a client for the server at baseURL using hc, which carries auth and TLS.
 func New(baseURL string, hc *http.Client, opts Options) (*Client, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("prometheus URL %q must be an absolute http or https URL", baseURL)
+	base, err := httpapi.BaseURL("prometheus", baseURL, "")
+	if err != nil {
+		return nil, err
 	}
 	if opts.Parallel <= 0 {
 		opts.Parallel = 4
 	}
-	return &Client{base: strings.TrimRight(u.String(), "/"), http: hc, opts: opts}, nil
+	return &Client{base: base, http: hc, opts: opts}, nil
 }
 
 // Range is an evaluation grid: every Step milliseconds from Start to End inclusive (Unix ms).
@@ -219,7 +219,7 @@ func (c *Client) do(req *http.Request) (io.ReadCloser, error) {
 		return nil, err
 	}
 	if resp.StatusCode/100 == 2 {
-		if !isJSON(resp.Header.Get("Content-Type")) {
+		if !httpapi.IsJSON(resp.Header.Get("Content-Type")) {
 			resp.Body.Close()
 			return nil, fmt.Errorf("%w: %s answered %d with content type %q, not JSON", ErrNotPrometheus, req.URL.Path, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
@@ -232,7 +232,7 @@ func (c *Client) do(req *http.Request) (io.ReadCloser, error) {
 func errorFromResponse(resp *http.Response, path string) error {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
 	apiErr := &APIError{Status: resp.StatusCode}
-	if isJSON(resp.Header.Get("Content-Type")) {
+	if httpapi.IsJSON(resp.Header.Get("Content-Type")) {
 		if e, ok := decodeError(raw); ok {
 			apiErr.ErrorType, apiErr.Msg = e.errorType, e.msg
 			return apiErr
@@ -241,22 +241,8 @@ func errorFromResponse(resp *http.Response, path string) error {
 	if resp.StatusCode == http.StatusNotFound {
 		return fmt.Errorf("%w: %s not found (404); check the URL points at the API root, e.g. http://prometheus:9090", ErrNotPrometheus, path)
 	}
-	apiErr.Msg = snippet(raw)
+	apiErr.Msg = httpapi.Snippet(raw, 200)
 	return apiErr
-}
-
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
-}
-
-// snippet is a short, single-line excerpt of an error body for messages.
-func snippet(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
 }
 
 func fmtSeconds(ms int64) string {

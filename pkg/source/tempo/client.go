@@ -11,11 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/foresight-aiops/foresight/pkg/source/internal/httpapi"
 )
 
 const (
@@ -60,9 +59,9 @@ type Client struct {
 // New returns a client for the Tempo at baseURL (the API root, e.g. http://tempo:3200)
 // using hc, which carries auth, TLS and, for multi-tenant Tempo, the X-Scope-OrgID header.
 func New(baseURL string, hc *http.Client, opts Options) (*Client, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("tempo URL %q must be an absolute http or https URL, e.g. http://tempo:3200", baseURL)
+	base, err := httpapi.BaseURL("tempo", baseURL, "http://tempo:3200")
+	if err != nil {
+		return nil, err
 	}
 	if hc == nil {
 		hc = http.DefaultClient
@@ -79,7 +78,7 @@ func New(baseURL string, hc *http.Client, opts Options) (*Client, error) {
 	if opts.MaxResponseBytes <= 0 {
 		opts.MaxResponseBytes = DefaultMaxResponseBytes
 	}
-	return &Client{base: strings.TrimRight(u.String(), "/"), http: hc, opts: opts}, nil
+	return &Client{base: base, http: hc, opts: opts}, nil
 }
 
 // get sends a GET and returns the body of a 2xx answer, read whole but never beyond
@@ -104,7 +103,7 @@ func (c *Client) get(ctx context.Context, path string, params url.Values) ([]byt
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
-		return nil, "", &APIError{Status: resp.StatusCode, Msg: snippet(raw)}
+		return nil, "", &APIError{Status: resp.StatusCode, Msg: httpapi.Snippet(raw, 300)}
 	}
 	limit := c.opts.MaxResponseBytes
 	if resp.ContentLength > limit { // refuse before reading when the size is announced
@@ -129,8 +128,8 @@ func (c *Client) getJSON(ctx context.Context, path string, params url.Values) ([
 	}
 	// An answer without a content type still counts when it is a JSON object: some
 	// proxies drop the header, and the decoder checks the rest.
-	if !isJSON(ctype) && !(ctype == "" && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))) {
-		return nil, fmt.Errorf("%w: GET %s answered with content type %q, not JSON (%s); check that %s is Tempo's API root, e.g. http://tempo:3200", ErrNotTempo, path, ctype, snippet(body), c.base)
+	if !httpapi.IsJSON(ctype) && !(ctype == "" && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{"))) {
+		return nil, fmt.Errorf("%w: GET %s answered with content type %q, not JSON (%s); check that %s is Tempo's API root, e.g. http://tempo:3200", ErrNotTempo, path, ctype, httpapi.Snippet(body, 300), c.base)
 	}
 	return body, nil
 }
@@ -151,22 +150,4 @@ func (c *Client) notTempo(path string, err error) error {
 func isStatus(err error, status int) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.Status == status
-}
-
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
-}
-
-// snippet is a short, single-line excerpt of a body for messages.
-func snippet(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 300 {
-		n := 300
-		for n > 0 && !utf8.RuneStart(s[n]) { // cut on a character boundary
-			n--
-		}
-		s = s[:n] + "…"
-	}
-	return s
 }

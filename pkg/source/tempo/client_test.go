@@ -28,20 +28,6 @@ func TestNew(t *testing.T) {
 	}
 }
 
-func TestSnippet(t *testing.T) {
-	long := strings.Repeat("é", 200)
-	tests := []struct{ in, want string }{
-		{"invalid TraceQL query: parse error at line 1, col 3:\n\tsyntax error\n", "invalid TraceQL query: parse error at line 1, col 3: syntax error"},
-		{"", ""},
-		{long, long[:300] + "…"},
-	}
-	for _, tc := range tests {
-		if got := snippet([]byte(tc.in)); got != tc.want {
-			t.Errorf("snippet(%.20q) = %.40q, want %.40q", tc.in, got, tc.want)
-		}
-	}
-}
-
 // search runs a valid search against c.
 func search(c *Client) error {
 	_, err := c.Search(context.Background(), SearchRequest{Query: "{ status = error }", Start: time.Unix(1000, 0), End: time.Unix(2000, 0)})

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+
+	"github.com/foresight-aiops/foresight/pkg/source/internal/httpapi"
 )
 
 const pathEcho = "/api/echo"
@@ -18,7 +20,7 @@ func (c *Client) Probe(ctx context.Context) error {
 		return fmt.Errorf("probe: %w", c.notTempo(pathEcho, err))
 	}
 	if got := bytes.TrimSpace(body); !bytes.Equal(got, []byte("echo")) {
-		return fmt.Errorf("probe: %w: GET %s answered %q, not \"echo\"; check that %s is Tempo's API root", ErrNotTempo, pathEcho, snippet(got), c.base)
+		return fmt.Errorf("probe: %w: GET %s answered %q, not \"echo\"; check that %s is Tempo's API root", ErrNotTempo, pathEcho, httpapi.Snippet(got, 300), c.base)
 	}
 	return nil
 }
