@@ -1,0 +1,227 @@
+package rca
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/foresight-aiops/foresight/pkg/topology"
+)
+
+// prior is how much one unit of each kind of evidence counts before a tenant's feedback
+// re-weights it. Changes count most: a deploy or a change point that precedes the alerts
+// is the classic cause. An entity's own alerts count least: alerts fire on symptoms as
+// often as on causes.
+var prior = map[Kind]float64{
+	KindDeploy: 1.5, KindMetric: 1.0, KindLogs: 1.0, KindTraces: 1.0, KindAlert: 0.6,
+}
+
+// How the call graph shapes the ranking. A component that alerting components depend on
+// (sits downstream of them in call direction) gains up to upstreamBoost; one whose own
+// dependencies are at least as abnormal loses up to explainedPenalty, since its symptoms
+// are then better explained by them.
+const (
+	upstreamBoost    = 0.5
+	explainedPenalty = 0.5
+	// earliestBoost favours the candidate whose abnormality began first.
+	earliestBoost = 0.2
+	// abnormal is the score from which an entity counts as abnormal for the graph terms.
+	abnormal = 0.3
+	// temperature and nullScore turn scores into confidences: a softmax over candidates
+	// plus a "no clear cause" outcome with score nullScore, so that weak evidence
+	// everywhere yields low confidence everywhere.
+	temperature = 0.35
+	nullScore   = 0.6
+)
+
+// entityScore is one candidate's evidence, per kind, and the scores derived from it.
+type entityScore struct {
+	name     string
+	evidence []Evidence
+	perKind  map[Kind]float64
+	onset    time.Time
+	own      float64 // weighted evidence before the graph terms
+	score    float64
+}
+
+// AlertEvidence turns alerts into evidence about the entities they name.
+func AlertEvidence(alerts []Alert) []Evidence {
+	out := make([]Evidence, 0, len(alerts))
+	for _, a := range alerts {
+		if a.Entity == "" {
+			continue
+		}
+		s := 0.5
+		if a.Severity == "critical" {
+			s = 0.7
+		}
+		out = append(out, Evidence{Kind: KindAlert, Entity: a.Entity, Signal: a.Name, Strength: s, Onset: a.At,
+			Detail: "alert " + a.Name + " fired"})
+	}
+	return out
+}
+
+// Rank scores the candidates on the evidence and returns at most max hypotheses, best
+// first. Evidence about entities that are not candidates is ignored.
+func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weights, max int) Result {
+	scores := collect(cands, ev, w)
+	applyGraph(scores, g)
+	applyEarliest(scores)
+	slices.SortStableFunc(scores, func(a, b *entityScore) int {
+		return cmp.Or(-cmp.Compare(a.score, b.score), cmp.Compare(a.name, b.name))
+	})
+	return hypotheses(scores, max)
+}
+
+func collect(cands []string, ev []Evidence, w Weights) []*entityScore {
+	byName := make(map[string]*entityScore, len(cands))
+	scores := make([]*entityScore, 0, len(cands))
+	for _, c := range cands {
+		if _, dup := byName[c]; dup {
+			continue
+		}
+		s := &entityScore{name: c, perKind: map[Kind]float64{}}
+		byName[c] = s
+		scores = append(scores, s)
+	}
+	// Within a kind, distinct signals combine by noisy-OR and repeats of one signal count
+	// once at their strongest: fifty alerts from one rule are one observation.
+	strongest := map[[3]string]float64{}
+	for _, e := range ev {
+		s, ok := byName[e.Entity]
+		if !ok || e.Strength <= 0 {
+			continue
+		}
+		s.evidence = append(s.evidence, e)
+		if !e.Onset.IsZero() && e.Kind != KindTopology && (s.onset.IsZero() || e.Onset.Before(s.onset)) {
+			s.onset = e.Onset
+		}
+		key := [3]string{e.Entity, string(e.Kind), e.Signal}
+		strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1))
+	}
+	miss := map[[2]string]float64{}
+	for key, st := range strongest {
+		k2 := [2]string{key[0], key[1]}
+		if _, ok := miss[k2]; !ok {
+			miss[k2] = 1
+		}
+		miss[k2] *= 1 - st
+	}
+	for k2, m := range miss {
+		byName[k2[0]].perKind[Kind(k2[1])] = 1 - m
+	}
+	for _, s := range scores {
+		for k, f := range s.perKind {
+			s.own += prior[k] * w.Weight(k) * f
+		}
+		s.score = s.own
+	}
+	return scores
+}
+
+// applyGraph adds the call-graph terms: support from abnormal components upstream, and
+// the penalty for abnormal components downstream.
+func applyGraph(scores []*entityScore, g *topology.Graph) {
+	if g == nil {
+		return
+	}
+	var ab []*entityScore
+	for _, s := range scores {
+		if s.own >= abnormal {
+			ab = append(ab, s)
+		}
+	}
+	for _, s := range scores {
+		if s.own <= 0 {
+			continue
+		}
+		var callers, others int
+		explained := 0.0
+		for _, o := range ab {
+			if o == s || g.Canonical(o.name) == g.Canonical(s.name) {
+				continue
+			}
+			others++
+			if reaches(g, o.name, s.name) {
+				callers++
+			}
+			if reaches(g, s.name, o.name) {
+				explained = math.Max(explained, math.Min(o.own/s.own, 1))
+			}
+		}
+		up := 0.0
+		if others > 0 {
+			up = float64(callers) / float64(others)
+		}
+		s.score = s.own * (1 + upstreamBoost*up) * (1 - explainedPenalty*explained)
+		if callers > 0 {
+			s.evidence = append(s.evidence, Evidence{Kind: KindTopology, Entity: s.name, Signal: "callers",
+				Strength: up, Detail: dependants(callers, others)})
+		}
+	}
+}
+
+// reaches reports whether from calls to, directly or through others, within
+// topology.MaxDepth call edges.
+func reaches(g *topology.Graph, from, to string) bool {
+	from, to = g.Canonical(from), g.Canonical(to)
+	if from == to {
+		return false
+	}
+	seen := map[string]bool{from: true}
+	frontier := []string{from}
+	for range topology.MaxDepth {
+		var next []string
+		for _, s := range frontier {
+			for _, d := range g.Downstream(s) {
+				if d == to {
+					return true
+				}
+				if !seen[d] {
+					seen[d] = true
+					next = append(next, d)
+				}
+			}
+		}
+		frontier = next
+	}
+	return false
+}
+
+// applyEarliest favours the candidate whose abnormality began first, when onsets differ.
+func applyEarliest(scores []*entityScore) {
+	var first *entityScore
+	tie := false
+	for _, s := range scores {
+		if s.onset.IsZero() || s.own < abnormal {
+			continue
+		}
+		switch {
+		case first == nil || s.onset.Before(first.onset):
+			first, tie = s, false
+		case s.onset.Equal(first.onset):
+			tie = true
+		}
+	}
+	if first != nil && !tie {
+		first.score *= 1 + earliestBoost
+	}
+}
+
+func hypotheses(scores []*entityScore, max int) Result {
+	z := math.Exp(nullScore / temperature)
+	for _, s := range scores {
+		z += math.Exp(s.score / temperature)
+	}
+	res := Result{NoCause: math.Exp(nullScore/temperature) / z}
+	for _, s := range scores {
+		if len(res.Hypotheses) == max || s.score <= 0 {
+			break
+		}
+		h := Hypothesis{Entity: s.name, Score: s.score, Confidence: math.Exp(s.score/temperature) / z, Evidence: ordered(s.evidence)}
+		h.Explanation = explain(h)
+		res.Hypotheses = append(res.Hypotheses, h)
+	}
+	return res
+}
