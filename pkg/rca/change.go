@@ -25,12 +25,17 @@ const (
 	// minRelSpread floors the baseline spread at this fraction of its level, so that a
 	// perfectly flat baseline does not turn a 0.1 % wobble into an infinite z.
 	minRelSpread = 0.01
+	// maxPointZ clips one point's z.
+	maxPointZ = 50.0
 )
 
-// DetectChange finds the largest sustained level shift of window against baseline. NaN
-// marks a missing point in either. The shift starts at the first window point from which
-// the median of the rest of the window is farthest from the baseline median, weighted by
-// how many points support it, so one spike does not outrank a sustained move.
+// DetectChange finds the strongest sustained departure of window from baseline. NaN
+// marks a missing point in either. Faults come and go inside an incident's window (a
+// retry storm, an error burst that autoscaling absorbs), so any contiguous run of points
+// may be the departure, not only a suffix: the run whose mean robust z, weighted by the
+// square root of its length, is largest wins, so a sustained move outranks a lone blip of
+// the same height. Each point's z is clipped at maxPointZ so that one absurd sample (a
+// counter reset) cannot outweigh a real shift.
 func DetectChange(baseline, window []float64) Change {
 	base := finite(baseline)
 	if len(base) < 3 {
@@ -38,19 +43,35 @@ func DetectChange(baseline, window []float64) Change {
 	}
 	med := median(base)
 	spread := spreadOf(base, med)
+	zs := make([]float64, len(window))
+	for i, x := range window {
+		zs[i] = math.NaN()
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			zs[i] = math.Max(-maxPointZ, math.Min(maxPointZ, (x-med)/spread))
+		}
+	}
 	best := Change{Onset: -1, Before: med, After: med}
-	bestStat := 0.0
-	for i := range window {
-		rest := finite(window[i:])
-		if len(rest) == 0 {
-			break
+	bestStat, bestEnd := 0.0, 0
+	for i := range zs {
+		if math.IsNaN(zs[i]) {
+			continue
 		}
-		level := median(rest)
-		z := (level - med) / spread
-		stat := math.Abs(z) * math.Sqrt(float64(len(rest)))
-		if stat > bestStat && !math.IsNaN(window[i]) {
-			bestStat, best = stat, Change{Onset: i, Z: z, Before: med, After: level}
+		sum, n := 0.0, 0
+		for j := i; j < len(zs); j++ {
+			if math.IsNaN(zs[j]) {
+				continue
+			}
+			sum += zs[j]
+			n++
+			mean := sum / float64(n)
+			if stat := math.Abs(mean) * math.Sqrt(float64(n)); stat > bestStat {
+				bestStat, bestEnd = stat, j+1
+				best = Change{Onset: i, Z: mean, Before: med}
+			}
 		}
+	}
+	if best.Onset >= 0 {
+		best.After = median(finite(window[best.Onset:bestEnd]))
 	}
 	return best
 }
@@ -73,7 +94,15 @@ func spreadOf(xs []float64, med float64) float64 {
 		dev[i] = math.Abs(x - med)
 	}
 	s := 1.4826 * median(dev)
-	return math.Max(s, math.Max(minRelSpread*math.Abs(med), 1e-9))
+	// A mostly-constant baseline (a count that is usually 0, an availability that is
+	// usually 100 %) has no MAD; its occasional departures still say how far it wanders,
+	// so the mean absolute deviation is the floor.
+	mad := 0.0
+	for _, d := range dev {
+		mad += d
+	}
+	mad /= float64(len(dev))
+	return math.Max(math.Max(s, 1.2533*mad), math.Max(minRelSpread*math.Abs(med), 1e-9))
 }
 
 func finite(xs []float64) []float64 {

@@ -33,7 +33,7 @@ type Config struct {
 
 // DefaultConfig is what the receiver and the evaluations use.
 func DefaultConfig() Config {
-	return Config{Lookback: 30 * time.Minute, Timeout: 4 * time.Second, MaxQueries: 60, MaxCandidates: 20, MaxHypotheses: 5, Hops: 2}
+	return Config{Lookback: 30 * time.Minute, Timeout: 4 * time.Second, MaxQueries: 60, MaxCandidates: 40, MaxHypotheses: 5, Hops: topology.MaxDepth}
 }
 
 // RegisterFlags registers the analysis bounds under prefix.

@@ -38,6 +38,11 @@ type Evidence struct {
 	Strength float64 `json:"strength"`
 	// Onset is when it began; zero when the source cannot tell.
 	Onset time.Time `json:"onset,omitzero"`
+	// Delta is the size of a measured change in the signal's own unit (after minus
+	// before), zero when the evidence is not a measurement. Changes of the same signal on
+	// a caller and a callee are compared by it: a callee whose latency rose by as much as
+	// its caller's explains the caller's rise.
+	Delta float64 `json:"delta,omitempty"`
 	// Detail is a sentence a person can read ("p99 latency rose from 120 ms to 900 ms").
 	Detail string `json:"detail"`
 	// URL opens the observation in Grafana (an Explore link), when one can be built.
@@ -77,6 +82,13 @@ func (r Result) Top() (Hypothesis, bool) {
 	return r.Hypotheses[0], true
 }
 
+// Cause returns the best hypothesis when the engine stands behind it: when it is more
+// likely than "no clear cause". An incident whose evidence is weak everywhere has none.
+func (r Result) Cause() (Hypothesis, bool) {
+	h, ok := r.Top()
+	return h, ok && h.Confidence > r.NoCause
+}
+
 // Alert is an incident's alert as the engine needs it.
 type Alert struct {
 	// Entity is the component the alert is about (its service, instance or host label),
@@ -109,4 +121,18 @@ type Request struct {
 type Gatherer interface {
 	Name() string
 	Gather(ctx context.Context, req Request, budget *Budget) ([]Evidence, error)
+}
+
+// entityLabels are the labels that name what an alert is about, most specific first: a
+// service instance or pod before its service, a service before the machine it runs on.
+var entityLabels = []string{"instance_name", "pod", "service", "service_name", "app", "job", "container", "host", "node"}
+
+// EntityOf returns the entity an alert's labels name, or "" when none does.
+func EntityOf(labels map[string]string) string {
+	for _, l := range entityLabels {
+		if v := labels[l]; v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -24,6 +24,10 @@ var prior = map[Kind]float64{
 const (
 	upstreamBoost    = 0.5
 	explainedPenalty = 0.5
+	// detourDecay discounts a candidate once for every normal-looking component on the
+	// best call path from the alerting components to it: a fault propagates to the
+	// alerts through the components in between, which should look abnormal too.
+	detourDecay = 0.5
 	// earliestBoost favours the candidate whose abnormality began first.
 	earliestBoost = 0.2
 	// abnormal is the score from which an entity counts as abnormal for the graph terms.
@@ -42,6 +46,8 @@ type entityScore struct {
 	perKind  map[Kind]float64
 	onset    time.Time
 	own      float64 // weighted evidence before the graph terms
+	// delta is, per measured signal, the change of its strongest evidence.
+	delta map[string]float64
 	score    float64
 }
 
@@ -65,8 +71,8 @@ func AlertEvidence(alerts []Alert) []Evidence {
 // Rank scores the candidates on the evidence and returns at most max hypotheses, best
 // first. Evidence about entities that are not candidates is ignored.
 func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weights, max int) Result {
-	scores := collect(cands, ev, w)
-	applyGraph(scores, g)
+	scores := collect(cands, ev, w, symptoms(in))
+	applyGraph(scores, alertingEntities(in), g)
 	applyEarliest(scores)
 	slices.SortStableFunc(scores, func(a, b *entityScore) int {
 		return cmp.Or(-cmp.Compare(a.score, b.score), cmp.Compare(a.name, b.name))
@@ -74,14 +80,14 @@ func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weigh
 	return hypotheses(scores, max)
 }
 
-func collect(cands []string, ev []Evidence, w Weights) []*entityScore {
+func collect(cands []string, ev []Evidence, w Weights, sym map[Family]bool) []*entityScore {
 	byName := make(map[string]*entityScore, len(cands))
 	scores := make([]*entityScore, 0, len(cands))
 	for _, c := range cands {
 		if _, dup := byName[c]; dup {
 			continue
 		}
-		s := &entityScore{name: c, perKind: map[Kind]float64{}}
+		s := &entityScore{name: c, perKind: map[Kind]float64{}, delta: map[string]float64{}}
 		byName[c] = s
 		scores = append(scores, s)
 	}
@@ -98,7 +104,10 @@ func collect(cands []string, ev []Evidence, w Weights) []*entityScore {
 			s.onset = e.Onset
 		}
 		key := [3]string{e.Entity, string(e.Kind), e.Signal}
-		strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1))
+		if e.Strength > strongest[key] && e.Delta != 0 {
+			s.delta[e.Signal] = e.Delta
+		}
+		strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1)*relevance(e, sym))
 	}
 	miss := map[[2]string]float64{}
 	for key, st := range strongest {
@@ -122,7 +131,7 @@ func collect(cands []string, ev []Evidence, w Weights) []*entityScore {
 
 // applyGraph adds the call-graph terms: support from abnormal components upstream, and
 // the penalty for abnormal components downstream.
-func applyGraph(scores []*entityScore, g *topology.Graph) {
+func applyGraph(scores []*entityScore, alerting []string, g *topology.Graph) {
 	if g == nil {
 		return
 	}
@@ -132,6 +141,7 @@ func applyGraph(scores []*entityScore, g *topology.Graph) {
 			ab = append(ab, s)
 		}
 	}
+	detours := pathDetours(scores, alerting, g)
 	for _, s := range scores {
 		if s.own <= 0 {
 			continue
@@ -147,14 +157,14 @@ func applyGraph(scores []*entityScore, g *topology.Graph) {
 				callers++
 			}
 			if reaches(g, s.name, o.name) {
-				explained = math.Max(explained, math.Min(o.own/s.own, 1))
+				explained = math.Max(explained, explainedBy(s, o))
 			}
 		}
 		up := 0.0
 		if others > 0 {
 			up = float64(callers) / float64(others)
 		}
-		s.score = s.own * (1 + upstreamBoost*up) * (1 - explainedPenalty*explained)
+		s.score = s.own * (1 + upstreamBoost*up) * (1 - explainedPenalty*explained) * math.Pow(detourDecay, float64(detours[g.Canonical(s.name)]))
 		if callers > 0 {
 			s.evidence = append(s.evidence, Evidence{Kind: KindTopology, Entity: s.name, Signal: "callers",
 				Strength: up, Detail: dependants(callers, others)})
@@ -224,4 +234,79 @@ func hypotheses(scores []*entityScore, max int) Result {
 		res.Hypotheses = append(res.Hypotheses, h)
 	}
 	return res
+}
+
+func alertingEntities(in Incident) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range in.Alerts {
+		if a.Entity != "" && !seen[a.Entity] {
+			seen[a.Entity] = true
+			out = append(out, a.Entity)
+		}
+	}
+	return out
+}
+
+// pathDetours is, for every service reachable downstream of the alerting entities, the
+// fewest normal-looking components a call path from one of them passes through before
+// reaching it (0-1 breadth-first search: stepping out of an abnormal component is free).
+// Services that cannot be reached are absent and get no discount: without a path the
+// graph says nothing.
+func pathDetours(scores []*entityScore, alerting []string, g *topology.Graph) map[string]int {
+	abnormalSvc := map[string]bool{}
+	for _, s := range scores {
+		if s.own >= abnormal {
+			abnormalSvc[g.Canonical(s.name)] = true
+		}
+	}
+	dist := map[string]int{}
+	var deque []string
+	for _, a := range alerting {
+		c := g.Canonical(a)
+		if _, ok := dist[c]; !ok {
+			dist[c] = 0
+			deque = append(deque, c)
+		}
+	}
+	for len(deque) > 0 {
+		u := deque[0]
+		deque = deque[1:]
+		step := 1
+		if abnormalSvc[u] || dist[u] == 0 && slices.Contains(alerting, u) {
+			step = 0
+		}
+		for _, v := range g.Downstream(u) {
+			if d, ok := dist[v]; ok && d <= dist[u]+step {
+				continue
+			}
+			dist[v] = dist[u] + step
+			if step == 0 {
+				deque = append([]string{v}, deque...)
+			} else {
+				deque = append(deque, v)
+			}
+		}
+	}
+	return dist
+}
+
+// explainedBy is how much of s's abnormality its dependency o accounts for, 0 to 1. Where
+// both measured the same signal (latency in seconds, say), it is the share of s's change
+// that o's change covers: a caller waits for its callee, so a callee whose latency rose by
+// as much explains all of the caller's rise, and one that rose by a hundredth explains a
+// hundredth. Otherwise the ratio of their scores stands in.
+func explainedBy(s, o *entityScore) float64 {
+	share, compared := 0.0, false
+	for sig, ds := range s.delta {
+		do, ok := o.delta[sig]
+		if !ok || ds == 0 || (ds > 0) != (do > 0) {
+			continue
+		}
+		share, compared = math.Max(share, math.Min(do/ds, 1)), true
+	}
+	if compared {
+		return share
+	}
+	return math.Min(o.own/s.own, 1)
 }

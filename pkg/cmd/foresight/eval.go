@@ -19,6 +19,7 @@ var evaluations = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"m4":       runEvalM4,
 	"grouping": runEvalGrouping,
 	"loghub":   runEvalLoghub,
+	"rca":      runEvalRCA,
 }
 
 const evalUsage = `Usage: foresight eval <benchmark> --data DIR [flags]
@@ -27,6 +28,8 @@ Benchmarks:
   nab   Numenta Anomaly Benchmark: the default anomaly detector over 58 series, scored as NAB does
   m4    M4 competition, hourly: the forecast engine over 414 series, scored as M4 does (sMAPE, MASE, OWA, MSIS)
   loghub  Loghub-2k log parsing: the pattern miner over 16 systems' messages, scored on the original and corrected labels (GA, FGA, PA, FTA)
+  rca   root-cause ranking: -dataset petshop (metrics + call graph, 68 issues, and normal windows for specificity)
+        or -dataset micross (alerts + knowledge graph, 152 faults); AC@1, AC@3, Avg@5
   grouping  MicroSS fault alerts, faults overlapped and noise added: incident grouping against the fault ids (pairwise F1, ARI, compression)
 `
 

@@ -1,0 +1,65 @@
+package rca
+
+import "strings"
+
+// Family is the kind of symptom a signal measures, after the RED and USE methods: an
+// incident's alerts say which symptoms hurt, and evidence of the same family on a
+// dependency is more telling than evidence of another (a latency alert is explained by a
+// slower database, less by a database that also serves more requests).
+type Family string
+
+const (
+	FamilyLatency    Family = "latency"
+	FamilyErrors     Family = "errors"
+	FamilyTraffic    Family = "traffic"
+	FamilySaturation Family = "saturation"
+	FamilyOther      Family = ""
+)
+
+// familyWords are matched against a lower-cased signal or alert name, in order: the first
+// family with a matching word wins ("error_latency" is about latency).
+var familyWords = []struct {
+	family Family
+	words  []string
+}{
+	{FamilyLatency, []string{"latency", "duration", "slow", "response_time", "responsetime", "p99", "p95", "p90", "delay", "timeout"}},
+	{FamilyErrors, []string{"error", "availability", "5xx", "http5", "fail", "exception", "unavailable", "status", "success"}},
+	{FamilySaturation, []string{"cpu", "memory", "mem_", "disk", "io", "saturation", "oom", "throttl", "fd", "gc", "heap", "load"}},
+	{FamilyTraffic, []string{"request", "traffic", "throughput", "rps", "qps", "rate", "calls"}},
+}
+
+// FamilyOf classifies a signal or alert name.
+func FamilyOf(name string) Family {
+	n := strings.ToLower(name)
+	for _, fw := range familyWords {
+		for _, w := range fw.words {
+			if strings.Contains(n, w) {
+				return fw.family
+			}
+		}
+	}
+	return FamilyOther
+}
+
+// otherFamily is the weight of measured evidence whose family no alert of the incident
+// shows; evidence when the alerts show no known family at all counts fully.
+const otherFamily = 0.5
+
+// symptoms are the families the incident's alerts show.
+func symptoms(in Incident) map[Family]bool {
+	out := map[Family]bool{}
+	for _, a := range in.Alerts {
+		if f := FamilyOf(a.Name); f != FamilyOther {
+			out[f] = true
+		}
+	}
+	return out
+}
+
+// relevance weighs measured evidence by whether its family is one of the symptoms.
+func relevance(e Evidence, sym map[Family]bool) float64 {
+	if (e.Kind != KindMetric && e.Kind != KindTraces) || len(sym) == 0 || sym[FamilyOf(e.Signal)] {
+		return 1
+	}
+	return otherFamily
+}
