@@ -23,7 +23,10 @@ var prior = map[Kind]float64{
 // are then better explained by them.
 const (
 	upstreamBoost    = 0.5
-	explainedPenalty = 0.5
+	explainedPenalty = 0.25
+	// alertSaturation is the summed strength of distinct alerts at which an entity's
+	// alert evidence reaches 63 % of its maximum.
+	alertSaturation = 4.0
 	// detourDecay discounts a candidate once for every normal-looking component on the
 	// best call path from the alerting components to it: a fault propagates to the
 	// alerts through the components in between, which should look abnormal too.
@@ -91,8 +94,8 @@ func collect(cands []string, ev []Evidence, w Weights, sym map[Family]bool) []*e
 		byName[c] = s
 		scores = append(scores, s)
 	}
-	// Within a kind, distinct signals combine by noisy-OR and repeats of one signal count
-	// once at their strongest: fifty alerts from one rule are one observation.
+	// Repeats of one signal count once at their strongest: fifty alerts from one rule are
+	// one observation.
 	strongest := map[[3]string]float64{}
 	for _, e := range ev {
 		s, ok := byName[e.Entity]
@@ -109,16 +112,23 @@ func collect(cands []string, ev []Evidence, w Weights, sym map[Family]bool) []*e
 		}
 		strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1)*relevance(e, sym))
 	}
-	miss := map[[2]string]float64{}
+	sum := map[[2]string]float64{}
 	for key, st := range strongest {
 		k2 := [2]string{key[0], key[1]}
-		if _, ok := miss[k2]; !ok {
-			miss[k2] = 1
+		if key[1] == string(KindAlert) {
+			sum[k2] += st
+			continue
 		}
-		miss[k2] *= 1 - st
+		// Noisy-OR: any one strong change is enough.
+		sum[k2] = 1 - (1-sum[k2])*(1-st)
 	}
-	for k2, m := range miss {
-		byName[k2[0]].perKind[Kind(k2[1])] = 1 - m
+	for k2, v := range sum {
+		if k2[1] == string(KindAlert) {
+			// Alerts are many and each weak: they add up with diminishing returns, so
+			// that fifteen distinct alerts on one component still say more than five.
+			v = 1 - math.Exp(-v/alertSaturation)
+		}
+		byName[k2[0]].perKind[Kind(k2[1])] = v
 	}
 	for _, s := range scores {
 		for k, f := range s.perKind {
