@@ -39,7 +39,7 @@ const (
 	// plus a "no clear cause" outcome with score nullScore, so that weak evidence
 	// everywhere yields low confidence everywhere.
 	temperature = 0.35
-	nullScore   = 0.6
+	nullScore   = 1.0
 )
 
 // entityScore is one candidate's evidence, per kind, and the scores derived from it.
@@ -51,7 +51,7 @@ type entityScore struct {
 	own      float64 // weighted evidence before the graph terms
 	// delta is, per measured signal, the change of its strongest evidence.
 	delta map[string]float64
-	score    float64
+	score float64
 }
 
 // AlertEvidence turns alerts into evidence about the entities they name.
