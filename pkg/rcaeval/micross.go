@@ -29,6 +29,7 @@ type MicroOptions struct {
 type MicroResult struct {
 	Fault      *groupeval.Fault
 	Rank       int
+	Named      bool
 	Top        string
 	Confidence float64
 }
@@ -50,7 +51,8 @@ func EvaluateMicroSS(ds *groupeval.Dataset, opt MicroOptions) MicroReport {
 		cands := rca.Candidates(in, ds.Graph, opt.Engine.Hops, opt.Engine.MaxCandidates)
 		res := rca.Rank(in, cands, rca.AlertEvidence(in.Alerts), ds.Graph, nil, opt.Engine.MaxHypotheses)
 		rep.Took = append(rep.Took, time.Since(began))
-		r := MicroResult{Fault: f, Rank: rankOf(res, f.Entity)}
+		_, named := res.Cause()
+		r := MicroResult{Fault: f, Rank: rankOf(res, f.Entity), Named: named}
 		if h, ok := res.Top(); ok {
 			r.Top, r.Confidence = h.Entity, h.Confidence
 		}
@@ -86,7 +88,17 @@ func (r MicroReport) Write(w io.Writer) error {
 	if err := writeAccuracyTable(w, "fault type", keys, groups, r.Overall()); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nanalysis time per incident: p50 %s, p95 %s, max %s over %d analyses\n",
+	named, strict := 0, 0
+	for _, f := range r.Faults {
+		if f.Named {
+			named++
+			if f.Rank == 1 {
+				strict++
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nnamed a cause in %d of %d faults; named and right: %d (strict AC@1=%.3f)\n", named, len(r.Faults), strict, float64(strict)/float64(max(1, len(r.Faults))))
+	fmt.Fprintf(w, "analysis time per incident: p50 %s, p95 %s, max %s over %d analyses\n",
 		percentile(r.Took, 0.5), percentile(r.Took, 0.95), percentile(r.Took, 1), len(r.Took))
 	_, err := fmt.Fprintln(w, lastLine("micross", r.Overall()))
 	return err

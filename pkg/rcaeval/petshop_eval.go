@@ -30,7 +30,8 @@ type PetOptions struct {
 type PetResult struct {
 	Issue      *PetIssue
 	Baseline   string // "normal" or "borrowed" (the scenario has no normal data)
-	Rank       int    // 1-based rank of the root cause among named hypotheses; 0 when absent
+	Rank       int    // 1-based rank of the root cause among the hypotheses; 0 when absent
+	Named      bool   // the engine named a cause (its first hypothesis beat "no clear cause")
 	Top        string
 	Confidence float64
 }
@@ -65,7 +66,8 @@ func EvaluatePetShop(scs []PetScenario, opt PetOptions) PetReport {
 			began := time.Now()
 			res := analysePet(sc.Graph, base, &is.Metrics, is.TargetNode, is.TargetMetric, is.At, opt)
 			rep.Took = append(rep.Took, time.Since(began))
-			r := PetResult{Issue: is, Baseline: kind, Rank: rankOf(res, is.Root)}
+			_, named := res.Cause()
+			r := PetResult{Issue: is, Baseline: kind, Rank: rankOf(res, is.Root), Named: named}
 			if h, ok := res.Top(); ok {
 				r.Top, r.Confidence = h.Entity, h.Confidence
 			}
@@ -78,12 +80,11 @@ func EvaluatePetShop(scs []PetScenario, opt PetOptions) PetReport {
 	return rep
 }
 
-// rankOf is the 1-based rank of root among the hypotheses the engine stands behind: none
-// when it reports no clear cause.
+// rankOf is the 1-based rank of root among the ranked hypotheses (0: not among them), as
+// AC@k is defined in the RCA literature: the ranking is what an on-call engineer reads,
+// with each hypothesis' confidence beside it. Whether the engine also stood behind its
+// first hypothesis (named a cause) is reported separately.
 func rankOf(res rca.Result, root string) int {
-	if _, named := res.Cause(); !named {
-		return 0
-	}
 	for i, h := range res.Hypotheses {
 		if h.Entity == root {
 			return i + 1
