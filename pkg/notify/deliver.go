@@ -13,7 +13,6 @@ import (
 	"github.com/grafana/dskit/services"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/foresight-aiops/foresight/pkg/incident"
 	"github.com/foresight-aiops/foresight/pkg/outbox"
 )
 
@@ -161,8 +160,8 @@ func (d *Deliverer) send(ctx context.Context, it outbox.Item) (err error) {
 	if !ok {
 		return Permanent(fmt.Errorf("no target named %q is configured; the configuration changed after item %d was queued", it.Target, it.ID))
 	}
-	var n incident.Notice
-	if err := json.Unmarshal(it.Payload, &n); err != nil {
+	var p Payload
+	if err := json.Unmarshal(it.Payload, &p); err != nil {
 		return Permanent(fmt.Errorf("decode notice of item %d: %w", it.ID, err))
 	}
 	start := time.Now()
@@ -173,7 +172,7 @@ func (d *Deliverer) send(ctx context.Context, it outbox.Item) (err error) {
 			err = fmt.Errorf("target %q panicked: %v", it.Target, r)
 		}
 	}()
-	return s.Send(ctx, it, n)
+	return s.Send(ctx, it, p)
 }
 
 // record writes the outcome of one send to the queue and the metrics.

@@ -428,7 +428,7 @@ func TestDelivererRecoversFromPanickingSender(t *testing.T) {
 	id := enqueue(t, q, "buggy", incident.NoticeOpened, "inc-1")
 	var mu sync.Mutex
 	n := 0
-	buggy := senderFunc(func(context.Context, outbox.Item, incident.Notice) error {
+	buggy := senderFunc(func(context.Context, outbox.Item, Payload) error {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
@@ -444,9 +444,9 @@ func TestDelivererRecoversFromPanickingSender(t *testing.T) {
 	}
 }
 
-type senderFunc func(context.Context, outbox.Item, incident.Notice) error
+type senderFunc func(context.Context, outbox.Item, Payload) error
 
-func (f senderFunc) Send(ctx context.Context, it outbox.Item, n incident.Notice) error {
+func (f senderFunc) Send(ctx context.Context, it outbox.Item, n Payload) error {
 	return f(ctx, it, n)
 }
 

@@ -1,6 +1,7 @@
 // Package notify delivers incident notifications from the durable outbox to downstream
 // targets (a generic JSON webhook, Slack, PagerDuty) and keeps one Grafana annotation per
-// incident in sync with it.
+// incident in sync with it. An item's Payload is the engine's notice plus, when root-cause
+// analysis had named one, the probable cause, which every target shows.
 //
 // The Deliverer claims due items from an outbox.Queue with a lease, hands each to the
 // Sender configured under the item's target name, and records the outcome: Done on

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/foresight-aiops/foresight/pkg/incident"
 	"github.com/foresight-aiops/foresight/pkg/outbox"
 )
 
@@ -70,7 +69,7 @@ func NewGrafanaSender(cfg GrafanaConfig, refs RefStore) *GrafanaSender {
 // Creating is made idempotent by looking the annotation up by its identity tags first:
 // if a previous attempt created it but crashed (or failed to store the id) before
 // SetRef, the retry adopts it instead of drawing a second region.
-func (g *GrafanaSender) Send(ctx context.Context, it outbox.Item, n incident.Notice) error {
+func (g *GrafanaSender) Send(ctx context.Context, it outbox.Item, n Payload) error {
 	ref, err := g.refs.Ref(ctx, it.Tenant, it.IncidentID, GrafanaTarget)
 	if err != nil {
 		return fmt.Errorf("grafana: read annotation id of incident %s: %w", it.IncidentID, err)
@@ -176,7 +175,7 @@ func identityTags(it outbox.Item) []string {
 
 // annotation draws the incident as a region from its start to its resolution, or to its
 // latest update while it is still going on.
-func (g *GrafanaSender) annotation(it outbox.Item, n incident.Notice) GrafanaAnnotation {
+func (g *GrafanaSender) annotation(it outbox.Item, n Payload) GrafanaAnnotation {
 	inc := n.Incident
 	start := inc.StartedAt
 	end := inc.ResolvedAt
@@ -207,7 +206,9 @@ func (g *GrafanaSender) annotation(it outbox.Item, n incident.Notice) GrafanaAnn
 	}
 }
 
-func annotationText(n incident.Notice) string {
+// annotationText is the region's text: the incident in one line, then the probable cause
+// (before the summary, so that truncation cuts the summary first), then the summary.
+func annotationText(n Payload) string {
 	inc := n.Incident
 	title := inc.Title
 	if title == "" {
@@ -216,6 +217,9 @@ func annotationText(n incident.Notice) string {
 	text := fmt.Sprintf("%s [%s] — %s", title, inc.State, alertCount(inc))
 	if len(inc.Services) > 0 {
 		text += " on " + strings.Join(inc.Services, ", ")
+	}
+	if n.Cause != nil {
+		text += "\n" + n.Cause.Text()
 	}
 	if n.Summary != "" && n.Summary != title {
 		text += "\n" + n.Summary

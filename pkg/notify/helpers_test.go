@@ -31,12 +31,13 @@ func testIncident() incident.Incident {
 	}
 }
 
-func testNotice(kind incident.NoticeKind, mutate ...func(*incident.Incident)) incident.Notice {
+// testNotice is the payload of a notice about testIncident, without a probable cause.
+func testNotice(kind incident.NoticeKind, mutate ...func(*incident.Incident)) Payload {
 	inc := testIncident()
 	for _, m := range mutate {
 		m(&inc)
 	}
-	return incident.Notice{Kind: kind, Incident: inc, Summary: "3 alerts on checkout, payments"}
+	return Payload{Notice: incident.Notice{Kind: kind, Incident: inc, Summary: "3 alerts on checkout, payments"}}
 }
 
 func resolvedAt(t time.Time) func(*incident.Incident) {
@@ -48,7 +49,7 @@ func inState(s incident.State) func(*incident.Incident) {
 }
 
 // testItem is the outbox item that would carry n to target.
-func testItem(t *testing.T, target, kind string, n incident.Notice) outbox.Item {
+func testItem(t *testing.T, target, kind string, n Payload) outbox.Item {
 	t.Helper()
 	payload, err := json.Marshal(n)
 	if err != nil {

@@ -90,7 +90,7 @@ func NewPagerDutySender(t TargetConfig, incidentURL string) *PagerDutySender {
 
 // Send enqueues the event. PagerDuty answers 202 on success, 400 for an invalid event
 // (permanent), 429 when throttled and 5xx on its own trouble (both retried).
-func (s *PagerDutySender) Send(ctx context.Context, it outbox.Item, n incident.Notice) error {
+func (s *PagerDutySender) Send(ctx context.Context, it outbox.Item, n Payload) error {
 	if err := rejectAnnotation(s.name, it); err != nil {
 		return err
 	}
@@ -137,10 +137,10 @@ func pagerDutyAction(n incident.Notice) string {
 	}
 }
 
-func pagerDutyEvent(routingKey string, it outbox.Item, n incident.Notice, link string) PagerDutyEvent {
+func pagerDutyEvent(routingKey string, it outbox.Item, n Payload, link string) PagerDutyEvent {
 	ev := PagerDutyEvent{
 		RoutingKey:  routingKey,
-		EventAction: pagerDutyAction(n),
+		EventAction: pagerDutyAction(n.Notice),
 		DedupKey:    PagerDutyDedupKey(it.Tenant, it.IncidentID),
 	}
 	if ev.EventAction != pdTrigger {
@@ -174,18 +174,27 @@ func pagerDutyEvent(routingKey string, it outbox.Item, n incident.Notice, link s
 			"started_at":   inc.StartedAt.UTC().Format(time.RFC3339),
 		},
 	}
+	if n.Cause != nil {
+		ev.Payload.CustomDetails["probable_cause"] = n.Cause.Text()
+	}
 	return ev
 }
 
-func pagerDutySummary(n incident.Notice) string {
+// pagerDutySummary is the page's one line: the title, the summary and, when there is one,
+// the probable cause's headline (its evidence goes to custom_details).
+func pagerDutySummary(n Payload) string {
 	title := n.Incident.Title
 	if title == "" {
 		title = "Incident " + n.Incident.ID
 	}
-	if n.Summary == "" || n.Summary == title {
-		return title
+	s := title
+	if n.Summary != "" && n.Summary != title {
+		s += ": " + n.Summary
 	}
-	return title + ": " + n.Summary
+	if n.Cause != nil {
+		s += " — " + n.Cause.Headline()
+	}
+	return s
 }
 
 // pagerDutySource is "the unique location of the affected system": an incident spans

@@ -85,7 +85,7 @@ func TestPagerDutyTriggerPayload(t *testing.T) {
 func TestPagerDutyEventAction(t *testing.T) {
 	tests := []struct {
 		name        string
-		notice      incident.Notice
+		notice      Payload
 		wantAction  string
 		wantPayload bool
 	}{

@@ -4,15 +4,14 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/foresight-aiops/foresight/pkg/incident"
 	"github.com/foresight-aiops/foresight/pkg/outbox"
 )
 
 // Sender delivers one outbox item to one target. it carries the identity (tenant,
-// incident, idempotency key, kind); n is its decoded payload. A Sender classifies its
+// incident, idempotency key, kind); p is its decoded payload. A Sender classifies its
 // failures: a PermanentError is never retried, anything else is.
 type Sender interface {
-	Send(ctx context.Context, it outbox.Item, n incident.Notice) error
+	Send(ctx context.Context, it outbox.Item, p Payload) error
 }
 
 // RefStore keeps a target's handle for an incident; outbox.Queue implements it.

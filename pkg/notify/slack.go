@@ -61,7 +61,7 @@ func NewSlackSender(t TargetConfig, incidentURL string) *SlackSender {
 
 // Send posts the message. Slack answers 200 "ok", or a 4xx with a word such as
 // "invalid_payload" or "no_service" (the webhook was revoked), or 429 with Retry-After.
-func (s *SlackSender) Send(ctx context.Context, it outbox.Item, n incident.Notice) error {
+func (s *SlackSender) Send(ctx context.Context, it outbox.Item, n Payload) error {
 	if err := rejectAnnotation(s.name, it); err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func stateEmoji(s incident.State) string {
 	}
 }
 
-func slackMessage(n incident.Notice, link string) SlackMessage {
+func slackMessage(n Payload, link string) SlackMessage {
 	inc := n.Incident
 	title := inc.Title
 	if title == "" {
@@ -105,6 +105,9 @@ func slackMessage(n incident.Notice, link string) SlackMessage {
 	}
 	state := strings.ToUpper(string(inc.State))
 	text := fmt.Sprintf("%s [%s] %s — %s (%s, %s)", stateEmoji(inc.State), state, title, services, alertCount(inc), severity)
+	if n.Cause != nil {
+		text += "\n" + n.Cause.Headline()
+	}
 
 	blocks := []SlackBlock{
 		{Type: "header", Text: &SlackText{Type: "plain_text", Emoji: true,
@@ -118,6 +121,9 @@ func slackMessage(n incident.Notice, link string) SlackMessage {
 	}
 	if n.Summary != "" {
 		blocks = append(blocks, SlackBlock{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: truncate(slackEscape(n.Summary), slackSectionMax)}})
+	}
+	if n.Cause != nil {
+		blocks = append(blocks, SlackBlock{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: truncate(slackEscape(n.Cause.Text()), slackSectionMax)}})
 	}
 	if link != "" {
 		blocks = append(blocks, SlackBlock{Type: "section", Text: &SlackText{Type: "mrkdwn", Text: "<" + link + "|Open incident in Foresight>"}})

@@ -20,6 +20,9 @@ type WebhookBody struct {
 	Tenant   string            `json:"tenant"`
 	Incident incident.Incident `json:"incident"`
 	Summary  string            `json:"summary"`
+	// Cause is the probable root cause, when analysis had named one; optional, so the
+	// version stays 1.
+	Cause *Cause `json:"cause,omitempty"`
 	// Key is the outbox item's idempotency key, also sent as the Idempotency-Key header.
 	Key  string `json:"key"`
 	Link string `json:"link,omitempty"`
@@ -47,7 +50,7 @@ func NewWebhookSender(t TargetConfig, incidentURL string) *WebhookSender {
 
 // Send posts the notice. The Idempotency-Key header lets the receiving end drop the
 // repeat when we retry after a response was lost.
-func (s *WebhookSender) Send(ctx context.Context, it outbox.Item, n incident.Notice) error {
+func (s *WebhookSender) Send(ctx context.Context, it outbox.Item, n Payload) error {
 	if err := rejectAnnotation(s.name, it); err != nil {
 		return err
 	}
@@ -57,6 +60,7 @@ func (s *WebhookSender) Send(ctx context.Context, it outbox.Item, n incident.Not
 		Tenant:   it.Tenant,
 		Incident: n.Incident,
 		Summary:  n.Summary,
+		Cause:    n.Cause,
 		Key:      it.Key,
 		Link:     incidentLink(s.incidentURL, it.Tenant, it.IncidentID),
 	}

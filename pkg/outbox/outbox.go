@@ -20,7 +20,7 @@ type Item struct {
 	// retried webhook changes nothing. Targets that deduplicate (PagerDuty's dedup_key,
 	// the webhook's Idempotency-Key header) get it too.
 	Key      string
-	Payload  []byte // JSON of incident.Notice
+	Payload  []byte // JSON of notify.Payload (the notice and the probable cause)
 	Attempts int
 	Created  time.Time
 }

@@ -91,8 +91,8 @@ func (r Result) Cause() (Hypothesis, bool) {
 
 // Alert is an incident's alert as the engine needs it.
 type Alert struct {
-	// Entity is the component the alert is about (its service, instance or host label),
-	// as specific as the labels allow: RCA names instances when alerts do.
+	// Entity is the component the alert is about (see EntityOf): the receiver passes the
+	// service its grouping resolved, else the first entity label present.
 	Entity   string            `json:"entity"`
 	Name     string            `json:"name"`
 	Labels   map[string]string `json:"labels,omitempty"`
@@ -123,9 +123,13 @@ type Gatherer interface {
 	Gather(ctx context.Context, req Request, budget *Budget) ([]Evidence, error)
 }
 
-// entityLabels are the labels that name what an alert is about, most specific first: a
-// service instance or pod before its service, a service before the machine it runs on.
-var entityLabels = []string{"instance_name", "pod", "service", "service_name", "app", "job", "container", "host", "node"}
+// entityLabels name the component an alert is about, in order of preference.
+// Service-level names come first because they are what the evidence sources label series,
+// streams and spans with and what the service graph knows: a hypothesis must name
+// something they can be asked about. pod, container and host are the fallbacks for alerts
+// that name nothing else. "instance" is deliberately absent: it is the address of one
+// scrape target (host:port), and no source is keyed by it.
+var entityLabels = []string{"service", "service_name", "job", "app", "pod", "container", "host", "node"}
 
 // EntityOf returns the entity an alert's labels name, or "" when none does.
 func EntityOf(labels map[string]string) string {

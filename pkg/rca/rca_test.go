@@ -249,7 +249,10 @@ func TestFamilyOf(t *testing.T) {
 }
 
 func TestEntityOf(t *testing.T) {
-	if got := EntityOf(map[string]string{"host": "10.0.0.1", "service": "payments", "pod": "payments-7d9f"}); got != "payments-7d9f" {
+	if got := EntityOf(map[string]string{"host": "10.0.0.1", "service": "payments", "pod": "payments-7d9f", "instance": "10.0.0.1:8080"}); got != "payments" {
+		t.Fatalf("got %q, want the service", got)
+	}
+	if got := EntityOf(map[string]string{"host": "10.0.0.1", "pod": "payments-7d9f"}); got != "payments-7d9f" {
 		t.Fatalf("got %q, want the pod", got)
 	}
 	if got := EntityOf(map[string]string{"alertname": "Watchdog"}); got != "" {

@@ -28,6 +28,7 @@ func (rc *Receiver) routes(r *mux.Router) {
 	r.HandleFunc("/api/v1/incidents", rc.authed(rc.listIncidents)).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/incidents/{id}", rc.authed(rc.getIncident)).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/incidents/{id}/{action:acknowledge|resolve|reopen|merge|split}", rc.authed(rc.act)).Methods(http.MethodPost)
+	rc.rcaRoutes(r)
 	r.HandleFunc("/ready", rc.ready).Methods(http.MethodGet)
 }
 
@@ -231,11 +232,12 @@ func parseTime(s, name string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%s: %q is neither RFC 3339 nor Unix seconds", name, s)
 }
 
-// incidentDetail is one incident with its alerts and timeline.
+// incidentDetail is one incident with its alerts, timeline and root-cause analysis.
 type incidentDetail struct {
 	Incident incident.Incident `json:"incident"`
 	Alerts   []incident.Member `json:"alerts"`
 	Timeline []incident.Event  `json:"timeline"`
+	RCA      analysisView      `json:"rca"`
 }
 
 func (rc *Receiver) getIncident(w http.ResponseWriter, r *http.Request, t *TenantConfig) {
@@ -249,7 +251,13 @@ func (rc *Receiver) getIncident(w http.ResponseWriter, r *http.Request, t *Tenan
 		rc.internal(w, "load incident", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, incidentDetail{Incident: d.Incident, Alerts: nonNil(d.Members), Timeline: nonNil(d.Events)})
+	a, found, err := rc.store.Hypotheses(r.Context(), t.ID, id)
+	if err != nil {
+		rc.internal(w, "load hypotheses", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, incidentDetail{Incident: d.Incident, Alerts: nonNil(d.Members), Timeline: nonNil(d.Events),
+		RCA: rc.analysisView(d.Incident, a, found)})
 }
 
 func nonNil[T any](s []T) []T {

@@ -26,6 +26,7 @@ type Config struct {
 	Grouping incident.Config `yaml:"grouping"`
 	Notify   notify.Config   `yaml:"notify"`
 	Topology TopologyConfig  `yaml:"topology"`
+	RCA      RCAConfig       `yaml:"rca"`
 	// Tenants and their credentials; the YAML list takes any number, the -tenant.* flags
 	// configure one.
 	Tenants []TenantConfig `yaml:"tenants"`
@@ -49,6 +50,7 @@ func (c *Config) RegisterFlags(f *flag.FlagSet) {
 	c.Grouping.RegisterFlags("grouping.", f)
 	c.Notify.RegisterFlags("notify.", f)
 	c.Topology.RegisterFlags("topology.", f)
+	c.RCA.RegisterFlags("rca.", f)
 	c.Tenant.RegisterFlags("tenant.", f)
 	f.Int64Var(&c.MaxBodyBytes, "receiver.max-body-bytes", 10<<20, "Largest webhook body accepted, in bytes.")
 	f.IntVar(&c.MaxAlertsPerWebhook, "receiver.max-alerts-per-webhook", 10000, "Most alerts accepted in one webhook.")
@@ -106,6 +108,9 @@ func (c *Config) Validate() error {
 		if t.Name == AnnotationTarget {
 			return fmt.Errorf("notify: target name %q is reserved for Grafana annotations", t.Name)
 		}
+	}
+	if err := c.RCA.Validate(); err != nil {
+		return err
 	}
 	return c.Topology.validate()
 }

@@ -18,13 +18,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
+	"github.com/foresight-aiops/foresight/pkg/evidence"
 	"github.com/foresight-aiops/foresight/pkg/incident"
 	"github.com/foresight-aiops/foresight/pkg/notify"
+	"github.com/foresight-aiops/foresight/pkg/rca"
 	"github.com/foresight-aiops/foresight/pkg/store"
 )
 
-// Receiver is the running service: HTTP server, writer, lifecycle ticker, notification
-// delivery and retention, started and stopped together.
+// Receiver is the running service: HTTP server, writer, lifecycle ticker, root-cause
+// analysis, notification delivery and retention, started and stopped together.
 type Receiver struct {
 	services.Service
 
@@ -36,6 +38,7 @@ type Receiver struct {
 	auth     *authenticator
 	writer   *writer
 	topo     *topologySource
+	analyser *analyser // nil when RCA is disabled
 	deliver  *notify.Deliverer
 	manager  *services.Manager
 	metrics  *receiverMetrics
@@ -58,11 +61,29 @@ func newReceiverMetrics(reg prometheus.Registerer) *receiverMetrics {
 	}
 }
 
+// Option changes how New builds a receiver.
+type Option func(*options)
+
+type options struct {
+	gatherers    []rca.Gatherer
+	ownGatherers bool
+}
+
+// WithGatherers makes root-cause analysis ask gs for evidence instead of the live sources
+// configured under rca (tests, demos and benchmarks bring their own evidence).
+func WithGatherers(gs ...rca.Gatherer) Option {
+	return func(o *options) { o.gatherers, o.ownGatherers = gs, true }
+}
+
 // New builds a receiver from cfg: it opens the store (running migrations) and binds the
 // listening socket, but serves nothing until started.
-func New(ctx context.Context, cfg Config, logger log.Logger) (*Receiver, error) {
+func New(ctx context.Context, cfg Config, logger log.Logger, opts ...Option) (*Receiver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
@@ -77,14 +98,14 @@ func New(ctx context.Context, cfg Config, logger log.Logger) (*Receiver, error) 
 	if rc.store, err = store.Open(ctx, cfg.Store); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := rc.build(cfg, reg); err != nil {
+	if err := rc.build(cfg, reg, o); err != nil {
 		_ = rc.store.Close()
 		return nil, err
 	}
 	return rc, nil
 }
 
-func (rc *Receiver) build(cfg Config, reg *prometheus.Registry) error {
+func (rc *Receiver) build(cfg Config, reg *prometheus.Registry, o options) error {
 	var err error
 	rc.topo, err = newTopologySource(cfg.Topology, rc.logger)
 	if err != nil {
@@ -104,6 +125,11 @@ func (rc *Receiver) build(cfg Config, reg *prometheus.Registry) error {
 		return fmt.Errorf("delivery: %w", err)
 	}
 	rc.writer.wake = rc.deliver.Wake
+	if cfg.RCA.Enabled {
+		if err := rc.buildAnalyser(cfg, reg, o); err != nil {
+			return err
+		}
+	}
 
 	srvCfg := cfg.Server
 	srvCfg.Log = rc.logger
@@ -117,6 +143,9 @@ func (rc *Receiver) build(cfg Config, reg *prometheus.Registry) error {
 	background := services.NewTimerService(cfg.TickInterval, nil, rc.tick, nil).WithName("lifecycle")
 	retention := services.NewTimerService(cfg.PurgeInterval, nil, rc.purge, nil).WithName("retention")
 	parts := []services.Service{rc.writer, rc.deliver, background, retention}
+	if rc.analyser != nil {
+		parts = append(parts, rc.analyser)
+	}
 	if s := rc.topo.service(); s != nil {
 		parts = append(parts, s)
 	}
@@ -124,6 +153,25 @@ func (rc *Receiver) build(cfg Config, reg *prometheus.Registry) error {
 		return err
 	}
 	rc.Service = services.NewBasicService(rc.starting, rc.running, rc.stopping).WithName("receiver")
+	return nil
+}
+
+// buildAnalyser sets up root-cause analysis: the engine over the receiver's service graph
+// and the configured evidence sources, and the writer's hooks that queue analyses and put
+// probable causes into notices.
+func (rc *Receiver) buildAnalyser(cfg Config, reg prometheus.Registerer, o options) error {
+	gatherers := o.gatherers
+	if !o.ownGatherers {
+		var err error
+		if gatherers, err = evidence.New(cfg.RCA.Sources, nil); err != nil {
+			return fmt.Errorf("rca sources: %w", err)
+		}
+	}
+	engine := rca.NewEngine(cfg.RCA.Engine, rc.topo.graph, gatherers...)
+	rc.analyser = newAnalyser(cfg.RCA, engine, rc.store, rc.tenantID, cfg.Notify.Grafana.Enabled(), rc.logger, reg)
+	rc.analyser.wake = rc.deliver.Wake
+	rc.writer.committed = rc.analyser.requestChanged
+	rc.writer.causes = true
 	return nil
 }
 

@@ -51,9 +51,9 @@ func testConfig(t *testing.T, extra ...string) Config {
 }
 
 // startReceiver runs a receiver for the test and stops it at cleanup.
-func startReceiver(t *testing.T, cfg Config) (*Receiver, string) {
+func startReceiver(t *testing.T, cfg Config, opts ...Option) (*Receiver, string) {
 	t.Helper()
-	rc, err := New(context.Background(), cfg, log.NewLogfmtLogger(io.Discard))
+	rc, err := New(context.Background(), cfg, log.NewLogfmtLogger(io.Discard), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,3 +85,11 @@ func (s *topologySource) topology() incident.Topology {
 }
 
 func (s *topologySource) service() services.Service { return s.refresh }
+
+// graph is the service graph as it is now, for root-cause analysis; nil when there is none.
+func (s *topologySource) graph() *topology.Graph {
+	if s.live == nil {
+		return nil
+	}
+	return s.live.Graph()
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
 	"github.com/foresight-aiops/foresight/pkg/incident"
+	"github.com/foresight-aiops/foresight/pkg/notify"
 	"github.com/foresight-aiops/foresight/pkg/outbox"
 	"github.com/foresight-aiops/foresight/pkg/store"
 )
@@ -62,15 +63,19 @@ type tenantState struct {
 
 type writer struct {
 	services.Service
-	store     *store.Store
-	cfg       incident.Config
-	topo      incident.Topology
-	targets   []string // outbox targets every notice goes to
-	annotate  bool     // also queue Grafana annotation updates
-	maxBatch  int
-	jobs      chan *job
-	tenants   map[string]*tenantState // only the writer goroutine touches it
-	wake      func()
+	store    *store.Store
+	cfg      incident.Config
+	topo     incident.Topology
+	targets  []string // outbox targets every notice goes to
+	annotate bool     // also queue Grafana annotation updates
+	causes   bool     // notices carry the probable cause of the incident's stored hypotheses
+	maxBatch int
+	jobs     chan *job
+	tenants  map[string]*tenantState // only the writer goroutine touches it
+	wake     func()
+	// committed hears of every job's changes once they are committed; it must not block
+	// (root-cause analysis queues requests with it).
+	committed func(tenant string, ch incident.Changes)
 	logger    log.Logger
 	metrics   *writerMetrics
 	now       func() time.Time
@@ -106,7 +111,8 @@ func newWriter(st *store.Store, cfg incident.Config, topo incident.Topology, tar
 	queue int, logger log.Logger, reg prometheus.Registerer) *writer {
 	w := &writer{store: st, cfg: cfg, topo: topo, targets: targets, annotate: annotate, maxBatch: 256,
 		jobs: make(chan *job, queue), tenants: map[string]*tenantState{}, wake: func() {},
-		logger: logger, metrics: newWriterMetrics(reg), now: time.Now}
+		committed: func(string, incident.Changes) {},
+		logger:    logger, metrics: newWriterMetrics(reg), now: time.Now}
 	w.Service = services.NewBasicService(nil, w.running, w.stopping).WithName("writer")
 	return w
 }
@@ -236,6 +242,9 @@ func (w *writer) commit(ctx context.Context, batch []*job) {
 	}
 	for i, j := range batch {
 		w.count(results[i].ch)
+		if !results[i].ch.Empty() {
+			w.committed(j.tenant, results[i].ch)
+		}
 		j.done <- results[i]
 	}
 	if notices > 0 {
@@ -316,7 +325,7 @@ func (w *writer) persist(tx *store.Tx, tenant string, ch incident.Changes) error
 	if err := tx.Apply(tenant, ch); err != nil {
 		return err
 	}
-	items, err := w.outboxItems(tenant, ch.Notices)
+	items, err := w.outboxItems(tx, tenant, ch.Notices)
 	if err != nil {
 		return err
 	}
@@ -327,12 +336,20 @@ func (w *writer) persist(tx *store.Tx, tenant string, ch incident.Changes) error
 const AnnotationTarget = "grafana"
 
 // outboxItems makes one item per notice and target. The key names the incident revision,
-// so the same notice is never queued twice for a target.
-func (w *writer) outboxItems(tenant string, notices []incident.Notice) ([]outbox.Item, error) {
+// so the same notice is never queued twice for a target. The payload carries the probable
+// cause of the incident's stored hypotheses, when there is one.
+func (w *writer) outboxItems(tx *store.Tx, tenant string, notices []incident.Notice) ([]outbox.Item, error) {
 	var items []outbox.Item
 	now := w.now()
 	for _, n := range notices {
-		payload, err := json.Marshal(n)
+		p := notify.Payload{Notice: n}
+		if w.causes {
+			var err error
+			if p.Cause, err = storedCause(tx, tenant, n.Incident.ID); err != nil {
+				return nil, err
+			}
+		}
+		payload, err := json.Marshal(p)
 		if err != nil {
 			return nil, fmt.Errorf("encode notice for incident %s: %w", n.Incident.ID, err)
 		}

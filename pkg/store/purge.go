@@ -9,7 +9,7 @@ import (
 
 // PurgeStats says what one Purge removed.
 type PurgeStats struct {
-	Incidents int64 // incidents, with their members, services, events and refs
+	Incidents int64 // incidents, with their members, services, events, refs, hypotheses and feedback
 	Outbox    int64 // delivered or failed notifications
 }
 
@@ -88,7 +88,7 @@ func (s *Store) purgeIncidents(ctx context.Context, tenant string, cutoff int64)
 		}
 		return inChunks(ids, func(chunk []string) error {
 			args := append([]any{tenant}, anySlice(chunk)...)
-			for _, table := range []string{"members", "incident_services", "events", "refs"} {
+			for _, table := range []string{"members", "incident_services", "events", "refs", "rca_hypotheses", "rca_feedback"} {
 				if _, err := tx.exec("DELETE FROM "+table+" WHERE tenant = ? AND incident_id IN ("+placeholders(len(chunk))+")", args...); err != nil {
 					return fmt.Errorf("purge %s of tenant %s: %w", table, tenant, err)
 				}

@@ -72,6 +72,23 @@ func (s *Store) Incident(ctx context.Context, tenant, id string) (Detail, error)
 	return d, nil
 }
 
+// LoadIncident returns one incident and its members (any state), without its timeline;
+// ErrNotFound when the tenant has no such incident.
+func (s *Store) LoadIncident(ctx context.Context, tenant, id string) (incident.Incident, []incident.Member, error) {
+	in, err := loadIncident(ctx, s, s.read, tenant, id)
+	if err != nil {
+		return in, nil, err
+	}
+	members, err := loadMembers(ctx, s, s.read, tenant, id)
+	return in, members, err
+}
+
+// IncidentRecord returns one incident (any state) without its members and timeline;
+// ErrNotFound when the tenant has no such incident.
+func (s *Store) IncidentRecord(ctx context.Context, tenant, id string) (incident.Incident, error) {
+	return loadIncident(ctx, s, s.read, tenant, id)
+}
+
 func loadIncident(ctx context.Context, s *Store, db querier, tenant, id string) (incident.Incident, error) {
 	ins, err := collect(ctx, db, scanIncident, s.q(
 		"SELECT "+selectList("i", incidentColumns)+" FROM incidents i WHERE i.tenant = ? AND i.id = ?"), tenant, id)

@@ -1,8 +1,9 @@
-// Package store persists incidents, their members and timelines, and the notification
-// outbox, in SQLite (one receiver, a file beside it) or PostgreSQL (several receivers
-// sharing one database). Both run the same portable schema and the same SQL: queries are
-// written with ? placeholders and rebound to $n for PostgreSQL. Every row carries its
-// tenant and every query is scoped by it.
+// Package store persists incidents, their members and timelines, the notification
+// outbox, and root-cause hypotheses with the feedback on them, in SQLite (one receiver, a
+// file beside it) or PostgreSQL (several receivers sharing one database). Both run the
+// same portable schema and the same SQL: queries are written with ? placeholders and
+// rebound to $n for PostgreSQL. Every row carries its tenant and every query is scoped by
+// it.
 //
 // Durability: the receiver acknowledges a webhook only after Write commits. SQLite runs
 // in WAL mode with synchronous=FULL by default, so a commit survives power loss as well

@@ -106,6 +106,10 @@ func printContactPoint(w io.Writer, addr net.Addr, cfg receiver.Config) {
 		if t.Token != "" {
 			fmt.Fprintf(w, "        http_config:\n          authorization:\n            credentials: %s\n", t.Token)
 		}
-		fmt.Fprintf(w, "  Incidents: curl -H 'Authorization: Bearer <token>' %s/api/v1/incidents\n\n", base)
+		fmt.Fprintf(w, "  Incidents: curl -H 'Authorization: Bearer <token>' %s/api/v1/incidents\n", base)
+		if cfg.RCA.Enabled {
+			fmt.Fprintf(w, "  Probable causes: curl -H 'Authorization: Bearer <token>' %s/api/v1/incidents/<id>/hypotheses\n", base)
+		}
+		fmt.Fprintln(w)
 	}
 }
