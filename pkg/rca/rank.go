@@ -163,10 +163,10 @@ func applyGraph(scores []*entityScore, alerting []string, g *topology.Graph) {
 				continue
 			}
 			others++
-			if reaches(g, o.name, s.name) {
+			if g.Reaches(o.name, s.name) {
 				callers++
 			}
-			if reaches(g, s.name, o.name) {
+			if g.Reaches(s.name, o.name) {
 				explained = math.Max(explained, explainedBy(s, o))
 			}
 		}
@@ -180,33 +180,6 @@ func applyGraph(scores []*entityScore, alerting []string, g *topology.Graph) {
 				Strength: up, Detail: dependants(callers, others)})
 		}
 	}
-}
-
-// reaches reports whether from calls to, directly or through others, within
-// topology.MaxDepth call edges.
-func reaches(g *topology.Graph, from, to string) bool {
-	from, to = g.Canonical(from), g.Canonical(to)
-	if from == to {
-		return false
-	}
-	seen := map[string]bool{from: true}
-	frontier := []string{from}
-	for range topology.MaxDepth {
-		var next []string
-		for _, s := range frontier {
-			for _, d := range g.Downstream(s) {
-				if d == to {
-					return true
-				}
-				if !seen[d] {
-					seen[d] = true
-					next = append(next, d)
-				}
-			}
-		}
-		frontier = next
-	}
-	return false
 }
 
 // applyEarliest favours the candidate whose abnormality began first, when onsets differ.

@@ -89,18 +89,12 @@ func (r MicroReport) Write(w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "\nbaseline (the entity with the most distinct alerts): AC@1=%.3f\n", r.mostAlerted())
-	named, strict := 0, 0
-	for _, f := range r.Faults {
-		if f.Named {
-			named++
-			if f.Rank == 1 {
-				strict++
-			}
-		}
+	ranks, named := make([]int, len(r.Faults)), make([]bool, len(r.Faults))
+	for i, x := range r.Faults {
+		ranks[i], named[i] = x.Rank, x.Named
 	}
-	fmt.Fprintf(w, "named a cause in %d of %d faults; named and right: %d (strict AC@1=%.3f)\n", named, len(r.Faults), strict, float64(strict)/float64(max(1, len(r.Faults))))
-	fmt.Fprintf(w, "analysis time per incident: p50 %s, p95 %s, max %s over %d analyses\n",
-		percentile(r.Took, 0.5), percentile(r.Took, 0.95), percentile(r.Took, 1), len(r.Took))
+	writeNamed(w, "faults", ranks, named)
+	writeTimes(w, r.Took)
 	_, err := fmt.Fprintln(w, lastLine("micross", r.Overall()))
 	return err
 }

@@ -82,20 +82,14 @@ func (r PetReport) Write(w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "specificity overall: %.3f over %d normal windows\n", r.Specificity(), len(r.Normals))
-	named, strict := 0, 0
-	for _, is := range r.Issues {
-		if is.Named {
-			named++
-			if is.Rank == 1 {
-				strict++
-			}
-		}
+	ranks, named := make([]int, len(r.Issues)), make([]bool, len(r.Issues))
+	for i, x := range r.Issues {
+		ranks[i], named[i] = x.Rank, x.Named
 	}
-	fmt.Fprintf(w, "named a cause in %d of %d issues; named and right: %d (strict AC@1=%.3f)\n", named, len(r.Issues), strict, float64(strict)/float64(max(1, len(r.Issues))))
+	writeNamed(w, "issues", ranks, named)
 	root, maj := r.Majority()
 	fmt.Fprintf(w, "majority baseline (always %s): AC@1=%.3f\n", root, maj)
-	fmt.Fprintf(w, "analysis time per incident: p50 %s, p95 %s, max %s over %d analyses\n",
-		percentile(r.Took, 0.5), percentile(r.Took, 0.95), percentile(r.Took, 1), len(r.Took))
+	writeTimes(w, r.Took)
 	_, err := fmt.Fprintln(w, lastLine("petshop", r.Overall()))
 	return err
 }

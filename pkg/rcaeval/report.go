@@ -91,3 +91,24 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 func lastLine(dataset string, a Accuracy) string {
 	return fmt.Sprintf("RCA %s AC@1=%.3f AC@3=%.3f Avg@5=%.3f", dataset, a.AC[0], a.AC[2], a.Avg5())
 }
+
+// writeNamed prints how often the engine stood behind its first hypothesis, and the strict
+// AC@1 that counts only those.
+func writeNamed(w io.Writer, what string, ranks []int, named []bool) {
+	n, strict := 0, 0
+	for i, ok := range named {
+		if ok {
+			n++
+			if ranks[i] == 1 {
+				strict++
+			}
+		}
+	}
+	fmt.Fprintf(w, "named a cause in %d of %d %s; named and right: %d (strict AC@1=%.3f)\n", n, len(named), what, strict, float64(strict)/float64(max(1, len(named))))
+}
+
+// writeTimes prints the spread of the analysis times.
+func writeTimes(w io.Writer, took []time.Duration) {
+	fmt.Fprintf(w, "analysis time per incident: p50 %s, p95 %s, max %s over %d analyses\n",
+		percentile(took, 0.5), percentile(took, 0.95), percentile(took, 1), len(took))
+}

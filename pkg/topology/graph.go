@@ -131,24 +131,39 @@ func (g *Graph) Distance(a, b string) int {
 	if a == b {
 		return 0
 	}
-	// Breadth-first search bounded by MaxDepth: graphs are small and sparse, so this is
-	// cheaper than keeping an all-pairs table current across refreshes.
+	return search(g.adj, a, b)
+}
+
+// Reaches reports whether from calls to, directly or through other services, within
+// MaxDepth call edges. A service does not reach itself.
+func (g *Graph) Reaches(from, to string) bool {
+	if g == nil {
+		return false
+	}
+	from, to = g.Canonical(from), g.Canonical(to)
+	return from != to && search(g.down, from, to) > 0
+}
+
+// search is the number of edges of next from a to b (a ≠ b), or -1 beyond MaxDepth. It is
+// a breadth-first search bounded by MaxDepth: graphs are small and sparse, so this is
+// cheaper than keeping an all-pairs table current across refreshes.
+func search(next map[string][]string, a, b string) int {
 	seen := map[string]bool{a: true}
 	frontier := []string{a}
 	for depth := 1; depth <= MaxDepth && len(frontier) > 0; depth++ {
-		var next []string
+		var ahead []string
 		for _, s := range frontier {
-			for _, n := range g.adj[s] {
+			for _, n := range next[s] {
 				if n == b {
 					return depth
 				}
 				if !seen[n] {
 					seen[n] = true
-					next = append(next, n)
+					ahead = append(ahead, n)
 				}
 			}
 		}
-		frontier = next
+		frontier = ahead
 	}
 	return -1
 }

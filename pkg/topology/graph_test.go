@@ -152,3 +152,25 @@ func unwrapAll(err error) error {
 		err = u.Unwrap()
 	}
 }
+
+func TestReaches(t *testing.T) {
+	g, err := New([]Edge{{"web", "api"}, {"api", "db"}, {"batch", "db"}}, map[string]string{"web-1": "web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		from, to string
+		want     bool
+	}{
+		{"web", "db", true}, {"web-1", "api", true}, {"db", "web", false},
+		{"batch", "api", false}, {"web", "web-1", false}, {"web", "unknown", false},
+	}
+	for _, tt := range tests {
+		if got := g.Reaches(tt.from, tt.to); got != tt.want {
+			t.Errorf("Reaches(%q, %q) = %v, want %v", tt.from, tt.to, got, tt.want)
+		}
+	}
+	if (*Graph)(nil).Reaches("a", "b") {
+		t.Error("a nil graph reaches nothing")
+	}
+}
