@@ -20,6 +20,7 @@ import (
 	"github.com/foresight-aiops/foresight/pkg/query"
 	"github.com/foresight-aiops/foresight/pkg/source/loki"
 	"github.com/foresight-aiops/foresight/pkg/source/prometheus"
+	"github.com/foresight-aiops/foresight/pkg/source/receiver"
 )
 
 // PluginID is the id in plugin.json.
@@ -40,16 +41,18 @@ var (
 
 // Datasource is one configured Foresight data source.
 type Datasource struct {
-	settings  Settings
-	sourceKey string // distinguishes this instance (and this version of its settings) in caches
-	prom      *prometheus.Client
-	promErr   error // why prom is nil
-	loki      *loki.Client
-	lokiErr   error // why loki is nil
-	bands     *bands.Evaluator
-	history   *history.Store
-	fits      *fitcache.Cache
-	logger    log.Logger
+	settings    Settings
+	sourceKey   string // distinguishes this instance (and this version of its settings) in caches
+	prom        *prometheus.Client
+	promErr     error // why prom is nil
+	loki        *loki.Client
+	lokiErr     error // why loki is nil
+	receiver    *receiver.Client
+	receiverErr error // why receiver is nil
+	bands       *bands.Evaluator
+	history     *history.Store
+	fits        *fitcache.Cache
+	logger      log.Logger
 }
 
 // NewDatasource is the instance factory Grafana calls when a data source is created or its
@@ -68,6 +71,7 @@ func NewDatasource(_ context.Context, s backend.DataSourceInstanceSettings) (ins
 		logger:    log.DefaultLogger.With("datasource", s.UID),
 	}
 	ds.loki, ds.lokiErr = newLoki(set)
+	ds.receiver, ds.receiverErr = newReceiver(set)
 	if set.PrometheusURL == "" {
 		ds.promErr = fmt.Errorf("the Prometheus URL is not set in the data source settings")
 		return ds, nil
@@ -114,6 +118,9 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery, fromAlert b
 	m, err := query.Parse(q.JSON, query.Env{Interval: q.Interval, Range: q.TimeRange.To.Sub(q.TimeRange.From)})
 	if err != nil {
 		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+	}
+	if m.Kind.ReadsReceiver() {
+		return d.receiverQuery(ctx, q, m)
 	}
 	switch m.Kind {
 	case query.KindAnomaly:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/foresight-aiops/foresight/pkg/source/loki"
 	"github.com/foresight-aiops/foresight/pkg/source/prometheus"
+	"github.com/foresight-aiops/foresight/pkg/source/receiver"
 )
 
 // statusFor classifies an error from a source into the status Grafana shows: the user's
@@ -39,11 +40,14 @@ func statusFor(err error) backend.Status {
 func sourceStatus(err error) (int, bool) {
 	var prom *prometheus.APIError
 	var lk *loki.APIError
+	var rc *receiver.APIError
 	switch {
 	case errors.As(err, &prom):
 		return prom.Status, true
 	case errors.As(err, &lk):
 		return lk.Status, true
+	case errors.As(err, &rc):
+		return rc.Status, true
 	}
 	return 0, false
 }

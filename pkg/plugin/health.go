@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 
 	"github.com/foresight-aiops/foresight/pkg/source/prometheus"
+	"github.com/foresight-aiops/foresight/pkg/source/receiver"
 )
 
 // probeResult is one source's health.
@@ -34,11 +35,13 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	}{
 		{"Loki", s.LokiURL, s.secrets[secretLokiToken], "/loki/api/v1/labels", expectStatusSuccess},
 		{"Tempo", s.TempoURL, s.secrets[secretTempoToken], "/api/echo", expectBody("echo")},
-		{"Receiver", s.ReceiverURL, s.secrets[secretReceiverToken], "/ready", nil},
 	} {
 		if p.url != "" {
 			results = append(results, d.probeHTTP(ctx, p.name, p.url, p.token, p.path, p.check))
 		}
+	}
+	if s.ReceiverURL != "" {
+		results = append(results, d.probeReceiver(ctx))
 	}
 	status := backend.HealthStatusOk
 	msgs := make([]string, len(results))
@@ -64,6 +67,30 @@ func (d *Datasource) probePrometheus(ctx context.Context) probeResult {
 		return r
 	}
 	r.OK, r.Detail = true, fmt.Sprintf("OK, version %s", version)
+	return r
+}
+
+// probeReceiver checks that the receiver is ready and that it accepts the token: /ready
+// needs no credentials, so an authenticated list of one incident follows.
+func (d *Datasource) probeReceiver(ctx context.Context) probeResult {
+	r := probeResult{Source: "Receiver", URL: d.settings.ReceiverURL}
+	if d.receiver == nil {
+		r.Detail = d.receiverErr.Error()
+		return r
+	}
+	if err := d.receiver.Ready(ctx); err != nil {
+		r.Detail = describe(err)
+		return r
+	}
+	if d.settings.secrets[secretReceiverToken] == "" {
+		r.Detail = "ready, but the receiver token is not set: incidents cannot be read"
+		return r
+	}
+	if _, err := d.receiver.Incidents(ctx, receiver.Filter{Limit: 1}); err != nil {
+		r.Detail = describe(err)
+		return r
+	}
+	r.OK, r.Detail = true, "OK, ready and the token is accepted"
 	return r
 }
 

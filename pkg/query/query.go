@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -23,7 +24,24 @@ const (
 	KindAnomaly  Kind = "anomaly"
 	KindForecast Kind = "forecast"
 	KindPatterns Kind = "patterns"
+	// The kinds that read the receiver's API rather than an expression.
+	KindIncidents   Kind = "incidents"
+	KindHypotheses  Kind = "hypotheses"
+	KindAnnotations Kind = "annotations"
+	KindVariables   Kind = "variables"
 )
+
+// Kinds lists every kind, for messages.
+var Kinds = []Kind{KindAnomaly, KindForecast, KindPatterns, KindIncidents, KindHypotheses, KindAnnotations, KindVariables}
+
+// ReadsReceiver reports whether the kind reads the receiver's API (and takes no expression).
+func (k Kind) ReadsReceiver() bool {
+	switch k {
+	case KindIncidents, KindHypotheses, KindAnnotations, KindVariables:
+		return true
+	}
+	return false
+}
 
 // Output selects which fields an anomaly query returns.
 type Output string
@@ -65,6 +83,12 @@ type Model struct {
 	Threshold      *float64 `json:"threshold,omitempty"`
 	TopPatterns    *int     `json:"topPatterns,omitempty"`
 	MaxLines       *int     `json:"maxLines,omitempty"`
+	// Fields of the kinds that read the receiver (incidents.go).
+	States     []string `json:"states,omitempty"`
+	Service    string   `json:"service,omitempty"`
+	Limit      *int     `json:"limit,omitempty"`
+	IncidentID string   `json:"incidentId,omitempty"`
+	Variable   Variable `json:"variable,omitempty"`
 }
 
 // Anomaly is a validated anomaly query with every default applied.
@@ -124,8 +148,25 @@ func Parse(raw []byte, env Env) (Model, error) {
 	case KindPatterns:
 		_, err := m.Patterns()
 		return m, err
+	case KindIncidents, KindAnnotations:
+		_, err := m.Incidents()
+		return m, err
+	case KindHypotheses:
+		_, err := m.Hypotheses()
+		return m, err
+	case KindVariables:
+		_, err := m.Variables()
+		return m, err
 	}
-	return Model{}, &FieldError{Field: "kind", Err: fmt.Errorf("unknown kind %q (supported: %s, %s, %s)", m.Kind, KindAnomaly, KindForecast, KindPatterns)}
+	return Model{}, &FieldError{Field: "kind", Err: fmt.Errorf("unknown kind %q (supported: %s)", m.Kind, kindList())}
+}
+
+func kindList() string {
+	names := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
 }
 
 // common holds the fields every kind over a PromQL expression shares.
