@@ -27,8 +27,13 @@ type probeResult struct {
 
 // CheckHealth probes every configured source and says which one failed and why.
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	results := []probeResult{d.probePrometheus(ctx)}
 	s := d.settings
+	results := []probeResult{d.probePrometheus(ctx)}
+	if s.PrometheusURL == "" && (s.LokiURL != "" || s.TempoURL != "" || s.ReceiverURL != "") {
+		// A data source may serve only logs or only incidents; Prometheus is then missing by
+		// choice, which is worth saying but not a failure.
+		results[0] = probeResult{Source: "Prometheus", OK: true, Detail: "not configured (anomaly and forecast queries need it)"}
+	}
 	for _, p := range []struct {
 		name, url, token, path string
 		check                  func([]byte) error

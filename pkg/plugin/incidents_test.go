@@ -409,6 +409,11 @@ func TestReceiverHealth(t *testing.T) {
 			if !strings.Contains(h.Message, tc.want) {
 				t.Errorf("message %q lacks %q", h.Message, tc.want)
 			}
+			// No Prometheus is configured: a receiver-only data source is healthy when the
+			// receiver is.
+			if wantOK := tc.ok; (h.Status == backend.HealthStatusOk) != wantOK {
+				t.Errorf("status %v, want ok=%v (%q)", h.Status, wantOK, h.Message)
+			}
 			var details struct{ Sources []probeResult }
 			if err := json.Unmarshal(h.JSONDetails, &details); err != nil {
 				t.Fatal(err)
