@@ -152,8 +152,23 @@ func incidentIDs(ch incident.Changes) []string {
 
 // incidentList is the list endpoint's body.
 type incidentList struct {
-	Incidents []incident.Incident `json:"incidents"`
-	Next      string              `json:"next,omitempty"`
+	Incidents []incidentEntry `json:"incidents"`
+	Next      string          `json:"next,omitempty"`
+}
+
+// incidentEntry is one incident of the list with its best stored hypothesis, so that a
+// table of incidents (the data source's incidents query) needs no request per row.
+type incidentEntry struct {
+	incident.Incident
+	TopHypothesis *listedHypothesis `json:"topHypothesis,omitempty"`
+}
+
+// listedHypothesis is the best-ranked hypothesis of the incident's latest analysis, whether
+// or not it stands out from "no clear cause": its confidence says how far to trust it.
+type listedHypothesis struct {
+	Entity     string  `json:"entity"`
+	Confidence float64 `json:"confidence"`
+	Summary    string  `json:"summary"` // RCA's explanation: entity, confidence, strongest evidence
 }
 
 func (rc *Receiver) listIncidents(w http.ResponseWriter, r *http.Request, t *TenantConfig) {
@@ -167,10 +182,23 @@ func (rc *Receiver) listIncidents(w http.ResponseWriter, r *http.Request, t *Ten
 		rc.internal(w, "list incidents", err)
 		return
 	}
-	if page.Incidents == nil {
-		page.Incidents = []incident.Incident{}
+	ids := make([]string, len(page.Incidents))
+	for i, in := range page.Incidents {
+		ids[i] = in.ID
 	}
-	writeJSON(w, http.StatusOK, incidentList{Incidents: page.Incidents, Next: page.Next})
+	top, err := rc.store.TopHypotheses(r.Context(), t.ID, ids)
+	if err != nil {
+		rc.internal(w, "load top hypotheses", err)
+		return
+	}
+	entries := make([]incidentEntry, len(page.Incidents))
+	for i, in := range page.Incidents {
+		entries[i] = incidentEntry{Incident: in}
+		if h, ok := top[in.ID]; ok {
+			entries[i].TopHypothesis = &listedHypothesis{Entity: h.Entity, Confidence: h.Confidence, Summary: h.Explanation}
+		}
+	}
+	writeJSON(w, http.StatusOK, incidentList{Incidents: entries, Next: page.Next})
 }
 
 // parseFilter reads the list filters: state (repeatable or comma-separated), from and to

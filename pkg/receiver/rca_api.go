@@ -185,6 +185,7 @@ func (rc *Receiver) addFeedback(w http.ResponseWriter, r *http.Request, t *Tenan
 	case err != nil:
 		rc.internal(w, "store feedback", err)
 	default:
+		rc.metrics.feedback.WithLabelValues(t.ID, string(row.Verdict)).Inc()
 		writeJSON(w, http.StatusCreated, feedbackResponse{Status: "success", Feedback: row})
 	}
 }

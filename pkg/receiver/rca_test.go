@@ -173,6 +173,10 @@ func TestRCAEndToEnd(t *testing.T) {
 	if got := topHypothesis(t, detail["rca"].(map[string]any)); got["entity"] != "node" {
 		t.Errorf("incident detail's top hypothesis %v", got)
 	}
+	if got := listedTop(t, a, id); got == nil || got["entity"] != "node" || got["confidence"] != top["confidence"] ||
+		got["summary"] != top["explanation"] {
+		t.Errorf("topHypothesis in the incident list %v, want the analysis' top %v", got, top)
+	}
 	if n := metric(t, base, `foresight_rca_analyses_total{outcome="complete"}`); n != 1 {
 		t.Errorf("complete analyses: %v, want 1", n)
 	}
@@ -188,6 +192,29 @@ func TestRCAEndToEnd(t *testing.T) {
 	if code, _ := (client{t: t, base: base, auth: bearer(tokenB)}).do(http.MethodGet, "/api/v1/incidents/"+id+"/hypotheses", nil); code != http.StatusNotFound {
 		t.Errorf("tenant b read a's hypotheses: %d", code)
 	}
+}
+
+// listedTop returns the topHypothesis of incident id in the incident list; nil when the
+// entry has none.
+func listedTop(t *testing.T, c client, id string) map[string]any {
+	t.Helper()
+	code, out := c.do(http.MethodGet, "/api/v1/incidents", nil)
+	if code != http.StatusOK {
+		t.Fatalf("list incidents: %d %v", code, out)
+	}
+	for _, e := range out["incidents"].([]any) {
+		entry := e.(map[string]any)
+		if entry["id"] != id {
+			continue
+		}
+		top, has := entry["topHypothesis"]
+		if !has {
+			return nil
+		}
+		return top.(map[string]any)
+	}
+	t.Fatalf("incident %s is not in the list %v", id, out)
+	return nil
 }
 
 func (c client) ingestAgain(body []byte) {
@@ -371,6 +398,9 @@ func TestRCADisabled(t *testing.T) {
 	}
 	if code, out := a.do(http.MethodPost, "/api/v1/incidents/"+id+"/hypotheses/refresh", nil); code != http.StatusConflict {
 		t.Errorf("refresh with RCA off: %d %v", code, out)
+	}
+	if top := listedTop(t, a, id); top != nil {
+		t.Errorf("an incident without analysis lists topHypothesis %v", top)
 	}
 }
 

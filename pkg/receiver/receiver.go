@@ -47,8 +47,9 @@ type Receiver struct {
 }
 
 type receiverMetrics struct {
-	alerts  *prometheus.CounterVec
-	refused *prometheus.CounterVec
+	alerts   *prometheus.CounterVec
+	refused  *prometheus.CounterVec
+	feedback *prometheus.CounterVec
 }
 
 func newReceiverMetrics(reg prometheus.Registerer) *receiverMetrics {
@@ -58,6 +59,8 @@ func newReceiverMetrics(reg prometheus.Registerer) *receiverMetrics {
 			Help: "Alerts received in accepted webhooks, by sender format."}, []string{"format"}),
 		refused: f.NewCounterVec(prometheus.CounterOpts{Name: "foresight_receiver_refused_total",
 			Help: "Requests refused, by HTTP status."}, []string{"status"}),
+		feedback: f.NewCounterVec(prometheus.CounterOpts{Name: "foresight_rca_feedback_total",
+			Help: "Judgements of root-cause hypotheses stored through this receiver, by verdict."}, []string{"tenant", "verdict"}),
 	}
 }
 
@@ -102,8 +105,25 @@ func New(ctx context.Context, cfg Config, logger log.Logger, opts ...Option) (*R
 		_ = rc.store.Close()
 		return nil, err
 	}
+	rc.registerTenantMetrics(reg)
 	return rc, nil
 }
+
+// registerTenantMetrics adds the store-derived gauges and creates every tenant's counter
+// and histogram series at zero, so that rate() and increase() see the first change.
+func (rc *Receiver) registerTenantMetrics(reg prometheus.Registerer) {
+	reg.MustRegister(&statsCollector{store: rc.store, tenants: rc.tenantID, now: rc.nowTime, logger: rc.logger})
+	for _, id := range rc.tenantID {
+		rc.writer.metrics.toAck.WithLabelValues(id)
+		rc.writer.metrics.toResolve.WithLabelValues(id)
+		for _, v := range []rca.Verdict{rca.Right, rca.Wrong, rca.Cause} {
+			rc.metrics.feedback.WithLabelValues(id, string(v))
+		}
+	}
+}
+
+// nowTime reads rc.now at call time, so tests that replace the clock move the metrics too.
+func (rc *Receiver) nowTime() time.Time { return rc.now() }
 
 func (rc *Receiver) build(cfg Config, reg *prometheus.Registry, o options) error {
 	var err error

@@ -89,6 +89,8 @@ type writerMetrics struct {
 	failures   prometheus.Counter
 	notices    *prometheus.CounterVec
 	opened     prometheus.Counter
+	toAck      *prometheus.HistogramVec
+	toResolve  *prometheus.HistogramVec
 }
 
 func newWriterMetrics(reg prometheus.Registerer) *writerMetrics {
@@ -104,6 +106,11 @@ func newWriterMetrics(reg prometheus.Registerer) *writerMetrics {
 			Help: "Incident notices queued for delivery, by kind."}, []string{"kind"}),
 		opened: f.NewCounter(prometheus.CounterOpts{Name: "foresight_receiver_incidents_opened_total",
 			Help: "Incidents opened."}),
+		toAck: f.NewHistogramVec(prometheus.HistogramOpts{Name: "foresight_incident_time_to_acknowledge_seconds",
+			Help: "Time from an incident's start to its acknowledgement (MTTA is sum / count).", Buckets: responseBuckets}, []string{"tenant"}),
+		toResolve: f.NewHistogramVec(prometheus.HistogramOpts{Name: "foresight_incident_time_to_resolve_seconds",
+			Help:    "Time from an incident's start to its resolution, by hand or once its alerts resolved (MTTR is sum / count).",
+			Buckets: responseBuckets}, []string{"tenant"}),
 	}
 }
 
@@ -241,7 +248,7 @@ func (w *writer) commit(ctx context.Context, batch []*job) {
 		w.tenants[tenant] = ts
 	}
 	for i, j := range batch {
-		w.count(results[i].ch)
+		w.count(j.tenant, results[i].ch)
 		if !results[i].ch.Empty() {
 			w.committed(j.tenant, results[i].ch)
 		}
@@ -279,13 +286,31 @@ func (w *writer) fail(batch []*job, touched map[string]*tenantState, err error) 
 	}
 }
 
-func (w *writer) count(ch incident.Changes) {
+// count updates the metrics with a committed job's changes. Response times are observed
+// here, after the commit, so a rolled-back acknowledgement is never counted.
+func (w *writer) count(tenant string, ch incident.Changes) {
 	for _, n := range ch.Notices {
 		w.metrics.notices.WithLabelValues(string(n.Kind)).Inc()
 	}
 	for _, ev := range ch.Events {
-		if ev.Kind == incident.EventOpened {
+		switch ev.Kind {
+		case incident.EventOpened:
 			w.metrics.opened.Inc()
+		case incident.EventAcknowledged:
+			observeSince(w.metrics.toAck.WithLabelValues(tenant), ch.Incidents, ev)
+		case incident.EventResolved:
+			observeSince(w.metrics.toResolve.WithLabelValues(tenant), ch.Incidents, ev)
+		}
+	}
+}
+
+// observeSince observes the time from the start of ev's incident to ev. The incident is
+// among the changed ones, since the event changed it.
+func observeSince(o prometheus.Observer, changed []incident.Incident, ev incident.Event) {
+	for _, in := range changed {
+		if in.ID == ev.IncidentID {
+			o.Observe(max(ev.At.Sub(in.StartedAt).Seconds(), 0))
+			return
 		}
 	}
 }

@@ -239,3 +239,36 @@ func (tx *Tx) HasOutboxItem(tenant, incidentID, target string) (bool, error) {
 	}
 	return true, nil
 }
+
+// TopHypotheses returns the best stored hypothesis of each of the tenant's incidents in
+// ids that has an analysis with at least one hypothesis; the others are absent from the
+// map. One query per 500 ids, so a page of incidents costs one round trip, not one each.
+func (s *Store) TopHypotheses(ctx context.Context, tenant string, ids []string) (map[string]rca.Hypothesis, error) {
+	top := make(map[string]rca.Hypothesis, len(ids))
+	err := inChunks(ids, func(chunk []string) error {
+		rows, err := s.read.QueryContext(ctx, s.q("SELECT incident_id, result FROM rca_hypotheses WHERE tenant = ? AND incident_id IN ("+
+			placeholders(len(chunk))+")"), append([]any{tenant}, anySlice(chunk)...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, raw string
+			if err := rows.Scan(&id, &raw); err != nil {
+				return err
+			}
+			var res rca.Result
+			if err := decodeJSON(raw, &res); err != nil {
+				return fmt.Errorf("decode hypotheses of incident %s: %w", id, err)
+			}
+			if h, ok := res.Top(); ok {
+				top[id] = h
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load top hypotheses of tenant %s: %w", tenant, err)
+	}
+	return top, nil
+}

@@ -307,3 +307,49 @@ func TestRCAFollowsIncidents(t *testing.T) {
 		}
 	})
 }
+
+func TestTopHypotheses(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		withIncidents(t, s, "t1", "inc-1", "inc-2", "inc-3")
+		withIncidents(t, s, "t2", "inc-1")
+		for _, a := range []Analysis{
+			{IncidentID: "inc-1", Result: testResult(at(2)), AlertCount: 1, ComputedAt: at(2)},
+			{IncidentID: "inc-2", Result: rca.Result{NoCause: 1, ComputedAt: at(2)}, AlertCount: 1, ComputedAt: at(2)}, // nothing ranked
+		} {
+			if err := s.SaveHypotheses(ctx, "t1", a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tests := []struct {
+			name   string
+			tenant string
+			ids    []string
+			want   map[string]string // incident → top entity
+		}{
+			{"one ranked, one empty, one not analysed", "t1", []string{"inc-1", "inc-2", "inc-3"}, map[string]string{"inc-1": "db"}},
+			{"no ids", "t1", nil, map[string]string{}},
+			{"unknown id", "t1", []string{"nope"}, map[string]string{}},
+			{"another tenant's analysis is invisible", "t2", []string{"inc-1"}, map[string]string{}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				top, err := s.TopHypotheses(ctx, tc.tenant, tc.ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := map[string]string{}
+				for id, h := range top {
+					got[id] = h.Entity
+				}
+				if !reflect.DeepEqual(got, tc.want) {
+					t.Errorf("top entities %v, want %v", got, tc.want)
+				}
+			})
+		}
+		top, _ := s.TopHypotheses(ctx, "t1", []string{"inc-1"})
+		if h := top["inc-1"]; h.Confidence != 0.8 || h.Explanation != "db (confidence 0.80): version 1.2 deployed" {
+			t.Errorf("top hypothesis of inc-1: %+v", h)
+		}
+	})
+}
