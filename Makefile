@@ -31,6 +31,7 @@ test-frontend:
 	npm run typecheck
 	npm run lint
 	npm run test:ci
+	npm run test:browser
 
 build: build-frontend build-backend
 

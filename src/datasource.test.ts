@@ -1,5 +1,18 @@
-import { DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+import { lastValueFrom, of } from 'rxjs';
 
+import {
+  CoreApp,
+  createDataFrame,
+  DataQueryRequest,
+  dateTime,
+  FieldType,
+  ScopedVars,
+  DataSourceInstanceSettings,
+  VariableSupportType,
+} from '@grafana/data';
+
+import { AnnotationQueryEditor } from './components/AnnotationQueryEditor';
+import { VariableQueryEditor } from './components/VariableQueryEditor';
 import { DataSource } from './datasource';
 import { DEFAULT_QUERY, FsOptions, FsQuery } from './types';
 
@@ -19,6 +32,7 @@ const variables: Record<string, FakeVariable> = {
   service: { name: 'service', multi: true, includeAll: false, value: ['checkout', 'cart.v2'] },
   window: { name: 'window', multi: false, includeAll: false, value: '14d' },
   step: { name: 'step', multi: false, includeAll: false, value: '1m' },
+  incident: { name: 'incident', multi: false, includeAll: false, value: 'inc-7' },
 };
 
 const templateSrv = {
@@ -135,6 +149,22 @@ describe('DataSource', () => {
       expect(result.horizon).toBeUndefined();
     });
 
+    it('interpolates the service filter and incident id as plain values', () => {
+      const result = ds.applyTemplateVariables(
+        query({ kind: 'incidents', expr: '', service: '${job}', states: ['open'], limit: 5 }),
+        {}
+      );
+      expect(result).toMatchObject({ kind: 'incidents', service: 'api', states: ['open'], limit: 5 });
+      expect(
+        ds.applyTemplateVariables(query({ kind: 'hypotheses', expr: '', incidentId: '$incident' }), {})
+      ).toMatchObject({ kind: 'hypotheses', incidentId: 'inc-7' });
+    });
+
+    it('joins a multi-value service variable with commas, unescaped', () => {
+      const result = ds.applyTemplateVariables(query({ kind: 'annotations', expr: '', service: '$service' }), {});
+      expect(result.service).toBe('checkout,cart.v2');
+    });
+
     it('sets the data source when queries are interpolated for Explore', () => {
       const [result] = ds.interpolateVariablesInQueries([query({ expr: 'up{job="$job"}' })], {});
       expect(result.expr).toBe('up{job="api"}');
@@ -161,6 +191,15 @@ describe('DataSource', () => {
       expect(ds.filterQuery(query({ kind: 'patterns', expr: '{app="api"}' }))).toBe(true);
       expect(ds.filterQuery(query({ kind: 'patterns', expr: ' ' }))).toBe(false);
     });
+
+    it.each(['incidents', 'hypotheses', 'annotations', 'variables'] as const)(
+      'keeps a %s query, which has no expression, unless hidden',
+      (kind) => {
+        expect(ds.filterQuery(query({ kind, expr: '' }))).toBe(true);
+        expect(ds.filterQuery({ refId: 'A', kind } as FsQuery)).toBe(true);
+        expect(ds.filterQuery(query({ kind, expr: '', hide: true }))).toBe(false);
+      }
+    );
   });
 
   describe('lokiConfigured', () => {
@@ -176,6 +215,14 @@ describe('DataSource', () => {
       expect(ds.lokiConfigured).toBe(false);
       expect(withJsonData({ prometheusUrl: 'http://prometheus:9090', lokiUrl: '  ' }).lokiConfigured).toBe(false);
     });
+
+    it('has a receiver counterpart, receiverConfigured', () => {
+      expect(ds.receiverConfigured).toBe(false);
+      expect(withJsonData({ prometheusUrl: 'http://p', receiverUrl: ' ' }).receiverConfigured).toBe(false);
+      expect(withJsonData({ prometheusUrl: 'http://p', receiverUrl: 'http://receiver:8080' }).receiverConfigured).toBe(
+        true
+      );
+    });
   });
 
   it('offers the documented defaults for new queries', () => {
@@ -190,7 +237,98 @@ describe('DataSource', () => {
     });
   });
 
-  it('supports annotations through the backend', () => {
-    expect(ds.annotations).toEqual({});
+  describe('annotations', () => {
+    it('run through the backend as incident annotations, with their own editor', () => {
+      expect(ds.annotations?.QueryEditor).toBe(AnnotationQueryEditor);
+      expect(ds.annotations?.getDefaultQuery?.()).toEqual({ kind: 'annotations', expr: '' });
+      // No processEvents: Grafana's standard processing reads the annotation frame's fields.
+      expect(ds.annotations?.processEvents).toBeUndefined();
+    });
+
+    it('prepare an incident annotation query from the stored annotation', () => {
+      const prepared = ds.annotations?.prepareQuery?.({
+        name: 'Incidents',
+        enable: true,
+        iconColor: 'red',
+        target: { refId: 'Anno', kind: 'annotations', expr: '', states: ['open'], service: '$job' },
+      });
+      expect(prepared).toEqual({ refId: 'Anno', kind: 'annotations', expr: '', states: ['open'], service: '$job' });
+    });
+
+    it('prepare the default query for an annotation stored without a target', () => {
+      const prepared = ds.annotations?.prepareQuery?.({ name: 'Incidents', enable: true, iconColor: 'red' });
+      expect(prepared).toEqual({ refId: 'Anno', kind: 'annotations', expr: '' });
+    });
+
+    it('turn an annotation saved with another kind into an incident annotation', () => {
+      const prepared = ds.annotations?.prepareQuery?.({
+        name: 'Old',
+        enable: true,
+        iconColor: 'red',
+        target: { refId: 'X', kind: 'anomaly', expr: 'up', limit: 3 },
+      });
+      expect(prepared).toEqual({ refId: 'X', kind: 'annotations', expr: '', limit: 3 });
+    });
+  });
+
+  describe('variables', () => {
+    const request = (targets: FsQuery[]): DataQueryRequest<FsQuery> => ({
+      requestId: 'r',
+      interval: '1m',
+      intervalMs: 60_000,
+      range: { from: dateTime(0), to: dateTime(3_600_000), raw: { from: 'now-1h', to: 'now' } },
+      scopedVars: {},
+      targets,
+      timezone: 'utc',
+      app: CoreApp.Dashboard,
+      startTime: 0,
+    });
+
+    it('use a custom editor', () => {
+      expect(ds.variables?.getType()).toBe(VariableSupportType.Custom);
+      expect((ds.variables as { editor?: unknown }).editor).toBe(VariableQueryEditor);
+      expect(ds.variables?.getDefaultQuery?.()).toEqual({ kind: 'variables', expr: '', variable: 'services' });
+    });
+
+    it('send a variables query to the backend and map the text/value frame to values', async () => {
+      const frame = createDataFrame({
+        refId: 'variable',
+        fields: [
+          { name: 'text', type: FieldType.string, values: ['inc-1 Checkout errors', 'inc-2 Slow cart'] },
+          { name: 'value', type: FieldType.string, values: ['inc-1', 'inc-2'] },
+        ],
+      });
+      const spy = jest.spyOn(ds, 'query').mockReturnValue(of({ data: [frame] }));
+      const variables = ds.variables as unknown as {
+        query: (r: DataQueryRequest<FsQuery>) => ReturnType<DataSource['query']>;
+      };
+
+      // Called detached, as Grafana does.
+      const run = variables.query;
+      const response = await lastValueFrom(run(request([{ refId: 'variable', variable: 'incidents' } as FsQuery])));
+
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0][0].targets).toEqual([
+        { refId: 'variable', kind: 'variables', expr: '', variable: 'incidents' },
+      ]);
+      expect(response.data).toEqual([
+        { text: 'inc-1 Checkout errors', value: 'inc-1' },
+        { text: 'inc-2 Slow cart', value: 'inc-2' },
+      ]);
+      spy.mockRestore();
+    });
+
+    it('read a variable saved as a bare string', async () => {
+      const spy = jest.spyOn(ds, 'query').mockReturnValue(of({ data: [] }));
+      const variables = ds.variables as unknown as {
+        query: (r: DataQueryRequest<FsQuery>) => ReturnType<DataSource['query']>;
+      };
+      const response = await lastValueFrom(variables.query(request(['services' as unknown as FsQuery])));
+      expect(spy.mock.calls[0][0].targets).toEqual([
+        { refId: 'variable-0', kind: 'variables', expr: '', variable: 'services' },
+      ]);
+      expect(response.data).toEqual([]);
+      spy.mockRestore();
+    });
   });
 });

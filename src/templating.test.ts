@@ -1,4 +1,4 @@
-import { escapePromQLRegex, formatPromQLVariable } from './templating';
+import { escapePromQLRegex, formatPlainVariable, formatPromQLVariable } from './templating';
 
 describe('formatPromQLVariable', () => {
   const single = { name: 'job', multi: false, includeAll: false };
@@ -32,5 +32,15 @@ describe('escapePromQLRegex', () => {
     expect(escapePromQLRegex('1.2')).toBe('1\\\\.2');
     expect(escapePromQLRegex('say "hi"')).toBe('say \\"hi\\"');
     expect(escapePromQLRegex('a\\b')).toBe('a\\\\\\\\b');
+  });
+});
+
+describe('formatPlainVariable', () => {
+  it.each([
+    ['a single value as it is', 'cart.v2', 'cart.v2'],
+    ['a multi-value selection joined with commas', ['cart', 'check"out'], 'cart,check"out'],
+    ['a one-value selection as that value', ['cart'], 'cart'],
+  ])('formats %s', (_, value, want) => {
+    expect(formatPlainVariable(value)).toBe(want);
   });
 });

@@ -33,3 +33,12 @@ export function formatPromQLVariable(value: string | string[], variable?: Variab
   const escaped = value.map(escapePromQLRegex);
   return escaped.length === 1 ? escaped[0] : `(${escaped.join('|')})`;
 }
+
+/**
+ * Formats a template variable's value in a plain filter field (an incident's service or id): the
+ * value as it is, or a multi-value selection joined with commas. Values are not escaped: the
+ * receiver compares them as plain strings.
+ */
+export function formatPlainVariable(value: string | string[]): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}

@@ -6,9 +6,18 @@ import { DataQuery } from '@grafana/schema';
  * definition in QUERY_KIND_DEFINITIONS and an editor in components/query/kindEditors.ts;
  * the compiler points at every place that still misses it.
  *
- * Planned: 'changepoints' | 'incidents' | 'hypotheses'.
+ * 'incidents', 'hypotheses', 'annotations' and 'variables' read the Foresight receiver's API
+ * rather than an expression. Planned: 'changepoints'.
  */
-export const QUERY_KINDS = ['anomaly', 'forecast', 'patterns'] as const;
+export const QUERY_KINDS = [
+  'anomaly',
+  'forecast',
+  'patterns',
+  'incidents',
+  'hypotheses',
+  'annotations',
+  'variables',
+] as const;
 
 /** What a query asks the backend to compute. */
 export type QueryKind = (typeof QUERY_KINDS)[number];
@@ -19,8 +28,17 @@ export type Seasonality = 'auto' | 'none' | 'daily' | 'weekly';
 /** 'bands' returns actual, predicted, lower and upper series; 'score' only the anomaly score (for alert rules). */
 export type AnomalyOutput = 'bands' | 'score';
 
-/** Language of a query's expression: PromQL for Prometheus, LogQL for Loki. */
-export type QueryLanguage = 'promql' | 'logql';
+/** Language of a query's expression: PromQL for Prometheus, LogQL for Loki, 'none' for kinds that take no expression. */
+export type QueryLanguage = 'promql' | 'logql' | 'none';
+
+/** Lifecycle states of an incident in the receiver. */
+export const INCIDENT_STATES = ['open', 'acknowledged', 'resolved', 'merged'] as const;
+
+/** Lifecycle state of an incident in the receiver. */
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+/** What a variable query lists: services with incidents in the range, or open incidents. */
+export type VariableTarget = 'services' | 'incidents';
 
 /** Coverage, in percent, of the prediction interval a forecast draws. */
 export type IntervalLevel = 80 | 95;
@@ -50,6 +68,16 @@ export interface FsQuery extends DataQuery {
   topPatterns?: number;
   /** Patterns: most log lines read from Loki per query; when the range holds more, the most recent are analysed. */
   maxLines?: number;
+  /** Incidents and annotations: incident states to include. */
+  states?: IncidentState[];
+  /** Incidents and annotations: only incidents touching this service (template variables allowed). */
+  service?: string;
+  /** Incidents, annotations and hypotheses: most incidents returned. */
+  limit?: number;
+  /** Hypotheses: the incident whose hypotheses are listed (template variables allowed); empty lists every open incident's. */
+  incidentId?: string;
+  /** Variables: what the variable lists. */
+  variable?: VariableTarget;
 }
 
 /** Defaults the backend applies to absent fields; the editor shows the same values. */
@@ -65,6 +93,9 @@ export const DEFAULT_TIMEOUT_SECONDS = 30;
 export const DEFAULT_MAX_SERIES = 500;
 export const DEFAULT_MAX_POINTS_PER_SERIES = 50_000;
 export const DEFAULT_MAX_POINTS_PER_QUERY = 5_000_000;
+export const DEFAULT_STATES: IncidentState[] = ['open', 'acknowledged'];
+export const DEFAULT_LIMIT = 100;
+export const DEFAULT_VARIABLE: VariableTarget = 'services';
 
 /** Inclusive bounds of a whole-number query field; the backend rejects values outside them. */
 export interface CountRange {
@@ -74,6 +105,13 @@ export interface CountRange {
 
 export const TOP_PATTERNS_RANGE: CountRange = { min: 1, max: 50 };
 export const MAX_LINES_RANGE: CountRange = { min: 100, max: 200_000 };
+export const LIMIT_RANGE: CountRange = { min: 1, max: 500 };
+
+/** Query given to a new annotation: the receiver's open and acknowledged incidents as regions. */
+export const DEFAULT_ANNOTATION_QUERY: Partial<FsQuery> = { kind: 'annotations', expr: '' };
+
+/** Query given to a new query variable: the services with incidents in the dashboard's range. */
+export const DEFAULT_VARIABLE_QUERY: Partial<FsQuery> = { kind: 'variables', expr: '', variable: DEFAULT_VARIABLE };
 
 /** Query given to a new panel or Explore tab. */
 export const DEFAULT_QUERY: Partial<FsQuery> = {
@@ -89,8 +127,10 @@ export const DEFAULT_QUERY: Partial<FsQuery> = {
 export interface QueryKindDefinition {
   label: string;
   description: string;
-  /** Switching between kinds of different languages clears the expression. */
+  /** Switching between kinds of different languages clears the expression; 'none' kinds have no expression. */
   language: QueryLanguage;
+  /** Offered by the panel editor's kind selector; annotations and variables have editors of their own. */
+  panel: boolean;
 }
 
 /** Labels and help texts of all query kinds. */
@@ -100,20 +140,59 @@ export const QUERY_KIND_DEFINITIONS: Record<QueryKind, QueryKindDefinition> = {
     description:
       'Expected band from a seasonal baseline; points outside it, and sudden shifts or never-seen levels, are anomalies',
     language: 'promql',
+    panel: true,
   },
   forecast: {
     label: 'Forecast',
     description:
       'Continues each series past the end of the panel with a prediction interval; with a threshold, when it will be reached',
     language: 'promql',
+    panel: true,
   },
   patterns: {
     label: 'Log patterns',
     description:
       'Groups Loki log lines into patterns; one count series per top pattern and a table of new or surging patterns',
     language: 'logql',
+    panel: true,
+  },
+  incidents: {
+    label: 'Incidents',
+    description:
+      "Incidents from the Foresight receiver overlapping the panel's range: state, severity, duration, alerts, services and the top hypothesis",
+    language: 'none',
+    panel: true,
+  },
+  hypotheses: {
+    label: 'Hypotheses',
+    description:
+      'Ranked root-cause hypotheses of one incident, or of every open incident, with confidence and evidence',
+    language: 'none',
+    panel: true,
+  },
+  annotations: {
+    label: 'Incident annotations',
+    description: 'Incidents drawn as regions on time series panels, with their probable cause in the text',
+    language: 'none',
+    panel: false,
+  },
+  variables: {
+    label: 'Variable values',
+    description: 'Services with incidents in the range, or open incidents, as dashboard variable values',
+    language: 'none',
+    panel: false,
   },
 };
+
+/** True when value names a query kind this version knows (a saved query may come from another version). */
+export function isQueryKind(value: unknown): value is QueryKind {
+  return typeof value === 'string' && (QUERY_KINDS as readonly string[]).includes(value);
+}
+
+/** True when the kind reads an expression (PromQL or LogQL) rather than the receiver's API. */
+export function kindHasExpression(kind: QueryKind | undefined): boolean {
+  return !isQueryKind(kind) || QUERY_KIND_DEFINITIONS[kind].language !== 'none';
+}
 
 /** How the backend authenticates to Prometheus. */
 export type PrometheusAuth = 'none' | 'basic' | 'bearer';
@@ -142,6 +221,7 @@ export interface FsOptions extends DataSourceJsonData {
   maxPointsPerQuery?: number;
   lokiUrl?: string;
   tempoUrl?: string;
+  /** Base URL of the Foresight receiver, whose API the incident, hypothesis, annotation and variable kinds read. */
   receiverUrl?: string;
   [header: HttpHeaderNameKey]: string | undefined;
 }
@@ -155,6 +235,7 @@ export interface FsSecureOptions {
   tlsClientKey?: string;
   lokiBearerToken?: string;
   tempoBearerToken?: string;
+  /** Sent to the receiver as Authorization: Bearer <token>; it selects the tenant whose incidents are read. */
   receiverToken?: string;
   [header: HttpHeaderValueKey]: string | undefined;
 }

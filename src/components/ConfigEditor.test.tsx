@@ -56,7 +56,7 @@ function setup(initial: Settings) {
 describe('ConfigEditor', () => {
   it('renders its sections with empty settings', () => {
     setup(makeSettings());
-    for (const section of ['Prometheus', 'TLS', 'Requests', 'Other sources']) {
+    for (const section of ['Prometheus', 'TLS', 'Requests', 'Other sources', 'Foresight receiver']) {
       expect(screen.getByRole('group', { name: section })).toBeInTheDocument();
     }
     expect(screen.getByLabelText(/Prometheus URL/)).toHaveValue('');
@@ -210,9 +210,47 @@ describe('ConfigEditor', () => {
   it('stores the other sources', async () => {
     const { user, last } = setup(makeSettings());
     await user.type(screen.getByLabelText(/Tempo URL/), 'http://tempo:3200');
-    await user.type(screen.getByLabelText(/Receiver URL/), 'http://receiver:8080');
-    await user.type(screen.getByLabelText('Receiver API token'), 'rt');
-    expect(last().jsonData).toMatchObject({ tempoUrl: 'http://tempo:3200', receiverUrl: 'http://receiver:8080' });
-    expect(last().secureJsonData?.receiverToken).toBe('rt');
+    expect(last().jsonData).toMatchObject({ tempoUrl: 'http://tempo:3200' });
+  });
+
+  describe('Foresight receiver', () => {
+    it('stores the receiver URL in jsonData and the token as a secret', async () => {
+      const { user, last } = setup(makeSettings());
+      const section = within(screen.getByRole('group', { name: 'Foresight receiver' }));
+      await user.type(section.getByLabelText(/Receiver URL/), 'http://receiver:8080');
+      await user.type(section.getByLabelText(/^Receiver token/), 'rt');
+      expect(last().jsonData).toMatchObject({ receiverUrl: 'http://receiver:8080' });
+      expect(last().jsonData).not.toHaveProperty('receiverToken');
+      expect(last().secureJsonData?.receiverToken).toBe('rt');
+    });
+
+    it('explains what the receiver is for and how the token is sent', () => {
+      setup(makeSettings());
+      expect(
+        screen.getByText(/incident, hypothesis, annotation and variable queries read its API/)
+      ).toBeInTheDocument();
+      expect(screen.getByText(/Authorization: Bearer <token>/)).toBeInTheDocument();
+    });
+
+    it('flags a receiver URL that is not absolute', async () => {
+      const { user } = setup(makeSettings());
+      await user.type(screen.getByLabelText(/Receiver URL/), 'receiver:8080');
+      expect(screen.getByText(/Use an (absolute|http)/)).toBeInTheDocument();
+    });
+
+    it('shows a stored receiver token as configured and resets it', async () => {
+      const { user, last } = setup(
+        makeSettings({
+          jsonData: { prometheusUrl: 'http://p', receiverUrl: 'http://r' },
+          secureJsonFields: { receiverToken: true },
+        })
+      );
+      const token = screen.getByLabelText(/^Receiver token/);
+      expect(token).toBeDisabled();
+      expect(token).toHaveValue('configured');
+      await user.click(screen.getByRole('button', { name: 'Reset' }));
+      expect(last().secureJsonFields.receiverToken).toBe(false);
+      expect(last().secureJsonData?.receiverToken).toBe('');
+    });
   });
 });

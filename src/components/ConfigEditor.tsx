@@ -258,15 +258,21 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         <Field label="Tempo bearer token" description="Optional">
           <SecretInput {...secretProps('tempoBearerToken')} width={INPUT_WIDTH} placeholder="Token" />
         </Field>
+      </FieldSet>
+
+      <FieldSet label="Foresight receiver">
         <Field
           label="Receiver URL"
-          description="Foresight alert receiver that groups alerts into incidents (optional)"
+          description="Base URL of the Foresight alert receiver, which groups alerts into incidents and ranks their root causes. The incident, hypothesis, annotation and variable queries read its API; leave empty if you do not run it."
           invalid={Boolean(urlError(jsonData.receiverUrl))}
           error={urlError(jsonData.receiverUrl)}
         >
           <Input {...textProps('receiverUrl')} placeholder="http://foresight-receiver:8080" />
         </Field>
-        <Field label="Receiver API token">
+        <Field
+          label="Receiver token"
+          description="API token of your tenant on the receiver, sent as Authorization: Bearer <token>; it decides whose incidents are read. Stored encrypted."
+        >
           <SecretInput {...secretProps('receiverToken')} width={INPUT_WIDTH} placeholder="Token" />
         </Field>
       </FieldSet>

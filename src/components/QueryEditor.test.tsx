@@ -189,6 +189,39 @@ describe('QueryEditor', () => {
     expect(screen.getByText('Loki is not configured')).toBeInTheDocument();
   });
 
+  it('switches to incidents, clearing the expression and hiding the expression field', async () => {
+    const { user, last, onRunQuery } = setup({ ...newQuery(), expr: 'up' });
+    await user.click(screen.getByRole('radio', { name: 'Incidents' }));
+    expect(last()).toMatchObject({ kind: 'incidents', expr: '' });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.queryByLabelText('PromQL')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Legend')).not.toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: 'Open' })).toBeChecked();
+    expect(screen.getByLabelText('Limit')).toHaveAttribute('placeholder', '100');
+  });
+
+  it('switches from incidents to hypotheses keeping the shared limit', async () => {
+    const { user, last } = setup({ refId: 'A', kind: 'incidents', expr: '', limit: 10, service: 'cart' });
+    await user.click(screen.getByRole('radio', { name: 'Hypotheses' }));
+    expect(last()).toMatchObject({ kind: 'hypotheses', expr: '', limit: 10 });
+    expect(screen.getByLabelText('Incident')).toHaveValue('');
+    expect(screen.getByLabelText('Limit')).toHaveValue(10);
+    expect(screen.queryByLabelText('Service')).not.toBeInTheDocument();
+  });
+
+  it('offers the panel kinds only, and still shows a query saved with another kind', () => {
+    setup({ refId: 'A', kind: 'annotations', expr: '' });
+    expect(screen.getByRole('radio', { name: 'Incident annotations' })).toBeChecked();
+    expect(screen.queryByRole('radio', { name: 'Variable values' })).not.toBeInTheDocument();
+    expect(screen.getByRole('checkbox', { name: 'Open' })).toBeInTheDocument();
+  });
+
+  it('falls back to anomaly for a kind it does not know', () => {
+    setup({ refId: 'A', kind: 'toString' as FsQuery['kind'], expr: 'up' });
+    expect(screen.getByRole('radio', { name: 'Anomaly' })).toBeChecked();
+    expect(screen.getByLabelText('PromQL')).toHaveValue('up');
+  });
+
   it('has an editor and a definition for every query kind', () => {
     for (const kind of QUERY_KINDS) {
       expect(KIND_EDITORS[kind]).toBeDefined();
@@ -196,7 +229,12 @@ describe('QueryEditor', () => {
     }
     setup(newQuery());
     for (const kind of QUERY_KINDS) {
-      expect(screen.getByRole('radio', { name: QUERY_KIND_DEFINITIONS[kind].label })).toBeInTheDocument();
+      const radio = screen.queryByRole('radio', { name: QUERY_KIND_DEFINITIONS[kind].label });
+      if (QUERY_KIND_DEFINITIONS[kind].panel) {
+        expect(radio).toBeInTheDocument();
+      } else {
+        expect(radio).not.toBeInTheDocument();
+      }
     }
   });
 });

@@ -54,7 +54,7 @@ export function durationsValid(query: FsQuery, fields: DurationKey[]): boolean {
 }
 
 /** Query fields that hold a whole number within a range. */
-type CountKey = 'topPatterns' | 'maxLines';
+type CountKey = 'topPatterns' | 'maxLines' | 'limit';
 
 /** Returns an error for a whole-number field, or undefined when it is empty (the default applies) or within range. */
 export function countError(value: number | undefined, range: CountRange): string | undefined {
