@@ -2,11 +2,17 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: run demo test deps build build-frontend build-backend test-go test-frontend lint bench clean
+.PHONY: run receiver demo test deps build build-frontend build-backend test-go test-frontend lint bench clean
 
-## run: install what is missing, build the plugin into dist/ and start the alert receiver
-## (embedded SQLite under ./data); it prints its URL and the contact point to paste into Grafana
+## run: install what is missing, build the plugin into dist/ and run the whole system: a simulated
+## shop with scheduled faults scraped by Prometheus, whose alert rules fire through Alertmanager
+## into the receiver (embedded SQLite under ./data/demo); it prints incidents and their probable
+## causes as they appear, and how to load dist/ and provisioning/ into a Grafana
 run: deps build
+	$(GO) run ./pkg/cmd/foresight run
+
+## receiver: only the alert receiver (embedded SQLite under ./data), for your own Grafana
+receiver: deps
 	$(GO) run ./pkg/cmd/foresight receiver -dev
 
 ## demo: the anomaly demo (a Prometheus with injected faults, flagged by the detector)

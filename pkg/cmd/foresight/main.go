@@ -25,6 +25,7 @@ var commands = []command{
 	{"loadtest", "drive a receiver (or one started in-process) with Alertmanager webhooks at a fixed rate; report latency and errors", runLoadtest},
 	{"eval", "score Foresight on a public benchmark (nab, m4)", runEval},
 	{"demo", "run a demo Prometheus with injected faults and print the anomalies Foresight flags", runDemo},
+	{"run", "run the whole demo: a simulated shop with faults, Prometheus, Alertmanager and the receiver, printing incidents and their probable causes", runRun},
 }
 
 // Exit statuses: 1 when the work failed, 2 when the command line was wrong (as flag does).
