@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,14 +13,12 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -29,7 +26,6 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/grafana/dskit/services"
 
-	"github.com/foresight-aiops/foresight/pkg/incident"
 	"github.com/foresight-aiops/foresight/pkg/receiver"
 	"github.com/foresight-aiops/foresight/pkg/shop"
 )
@@ -599,277 +595,4 @@ func (d *demo) faultSpacing(s shop.Schedule) time.Duration {
 		return 0
 	}
 	return (s.Period / time.Duration(len(s.Faults))).Round(time.Second)
-}
-
-// daemonSpec says how to start a server that binds its own port: Prometheus or
-// Alertmanager.
-type daemonSpec struct {
-	name, bin string
-	listen    string
-	port      int    // preferred; 0 or taken: any free port
-	log       string // file receiving its output
-	args      func(addr string) []string
-	// ours checks that the server answering on the port is the one started, since the
-	// port was free a moment before it bound it, not reserved.
-	ours func(*daemon) error
-}
-
-// daemon is a child process serving HTTP.
-type daemon struct {
-	name string
-	URL  string // http://host:port
-	Addr string // host:port
-	cmd  *exec.Cmd
-	logs string
-	done chan struct{}
-	err  error // how it exited; valid once done is closed
-	once sync.Once
-}
-
-// errNotOurs says that another process answers on the port we chose.
-var errNotOurs = errors.New("another server answers on its port")
-
-// daemonStartAttempts is how often a daemon is tried on another port when its port was
-// taken between choosing it and binding it.
-const daemonStartAttempts = 3
-
-// startDaemon starts spec's server and waits until it is ready and known to be ours.
-func startDaemon(ctx context.Context, spec daemonSpec) (*daemon, error) {
-	port := spec.port
-	for attempt := 1; ; attempt++ {
-		p, err := freePort(spec.listen, port)
-		if err != nil {
-			return nil, err
-		}
-		d, err := spec.startOn(ctx, p)
-		if err == nil {
-			return d, nil
-		}
-		if attempt == daemonStartAttempts || ctx.Err() != nil || !errors.Is(err, errNotOurs) {
-			return nil, err
-		}
-		port = 0
-	}
-}
-
-// startOn starts the server on port and waits for it, stopping it again on failure.
-func (spec daemonSpec) startOn(ctx context.Context, port int) (*daemon, error) {
-	addr := net.JoinHostPort(connectHost(spec.listen), strconv.Itoa(port))
-	logFile, err := os.OpenFile(spec.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close() // the child has its own descriptor
-	d := &daemon{name: spec.name, URL: "http://" + addr, Addr: addr, logs: spec.log, done: make(chan struct{})}
-	d.cmd = exec.Command(spec.bin, spec.args(net.JoinHostPort(spec.listen, strconv.Itoa(port)))...)
-	d.cmd.Stdout, d.cmd.Stderr = logFile, logFile
-	if err := d.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", spec.bin, err)
-	}
-	go func() { d.err = d.cmd.Wait(); close(d.done) }()
-	err = d.waitReady(ctx)
-	if err == nil {
-		err = spec.ours(d)
-	}
-	if err != nil {
-		d.stop()
-		return nil, fmt.Errorf("%s on %s (log: %s): %w", spec.name, addr, spec.log, err)
-	}
-	return d, nil
-}
-
-// daemonReadyTimeout bounds the wait for a daemon's /-/ready.
-const daemonReadyTimeout = 60 * time.Second
-
-// waitReady polls /-/ready, which Prometheus and Alertmanager both serve.
-func (d *daemon) waitReady(ctx context.Context) error {
-	deadline := time.Now().Add(daemonReadyTimeout)
-	for {
-		select {
-		case <-d.done:
-			if raw, _ := os.ReadFile(d.logs); bytes.Contains(raw, []byte("address already in use")) {
-				return fmt.Errorf("%w (address already in use)", errNotOurs)
-			}
-			return fmt.Errorf("exited before becoming ready: %v", d.err)
-		case <-ctx.Done():
-			return ctx.Err()
-		default:
-		}
-		err := d.getJSON(ctx, "/-/ready", nil)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %s: %w", daemonReadyTimeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// stop sends SIGTERM and waits, killing the process after 10 s.
-func (d *daemon) stop() {
-	d.once.Do(func() {
-		select {
-		case <-d.done:
-			return
-		default:
-		}
-		// Our own child, by its PID, not yet reaped: the PID cannot be someone else's.
-		_ = d.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-d.done:
-		case <-time.After(10 * time.Second):
-			_ = d.cmd.Process.Kill()
-			<-d.done
-		}
-	})
-}
-
-// probe is the client for readiness checks: short, so a hung server cannot stall start.
-var probe = &http.Client{Timeout: 2 * time.Second}
-
-// getJSON GETs path, requires 200 and decodes the body into v unless v is nil.
-func (d *daemon) getJSON(ctx context.Context, path string, v any) error {
-	return getJSON(ctx, probe, d.URL+path, "", v)
-}
-
-func getJSON(ctx context.Context, hc *http.Client, u, token string, v any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("GET %s: read: %w", u, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s: %s", u, resp.Status, bytes.TrimSpace(raw))
-	}
-	if v == nil {
-		return nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("GET %s: decode: %w", u, err)
-	}
-	return nil
-}
-
-// demoHypotheses is GET /api/v1/incidents/{id}/hypotheses.
-type demoHypotheses struct {
-	State      string `json:"state"`
-	Reason     string `json:"reason"`
-	Revision   int64  `json:"revision"`
-	Hypotheses []struct {
-		Entity      string  `json:"entity"`
-		Confidence  float64 `json:"confidence"`
-		Explanation string  `json:"explanation"`
-	} `json:"hypotheses"`
-	NoCause float64  `json:"noCause"`
-	Errors  []string `json:"errors"`
-}
-
-// seen is what has been printed of one incident.
-type seen struct {
-	state      incident.State
-	alerts     int
-	hypotheses string // the printed top hypotheses, to print again only when they change
-}
-
-// watch polls the receiver and prints new incidents, their changes and their hypotheses
-// until ctx ends.
-func (d *demo) watch(ctx context.Context, out io.Writer) error {
-	hc := &http.Client{Timeout: 10 * time.Second}
-	known := map[string]*seen{}
-	tick := time.NewTicker(d.cfg.poll)
-	defer tick.Stop()
-	for {
-		if err := d.pollOnce(ctx, hc, out, known); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			fmt.Fprintf(out, "%s  receiver API: %v\n", time.Now().Format("15:04:05"), err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-}
-
-func (d *demo) pollOnce(ctx context.Context, hc *http.Client, out io.Writer, known map[string]*seen) error {
-	var page struct {
-		Incidents []incident.Incident `json:"incidents"`
-	}
-	q := url.Values{"limit": {"100"}, "from": {d.started.UTC().Format(time.RFC3339)}}
-	if err := getJSON(ctx, hc, d.recvURL+"/api/v1/incidents?"+q.Encode(), d.token, &page); err != nil {
-		return err
-	}
-	// The list is newest first; print in the order they opened.
-	for i := len(page.Incidents) - 1; i >= 0; i-- {
-		in := page.Incidents[i]
-		s := known[in.ID]
-		now := time.Now().Format("15:04:05")
-		switch {
-		case s == nil:
-			s = &seen{state: in.State, alerts: in.AlertCount}
-			known[in.ID] = s
-			fmt.Fprintf(out, "%s  incident %s %s: %s\n          severity %s, services %s, %d alert(s)\n",
-				now, in.ID, in.State, in.Title, orNone(in.Severity), strings.Join(in.Services, ", "), in.AlertCount)
-		case s.state != in.State || s.alerts != in.AlertCount:
-			s.state, s.alerts = in.State, in.AlertCount
-			fmt.Fprintf(out, "%s  incident %s is %s: services %s, %d alert(s)\n", now, in.ID, in.State, strings.Join(in.Services, ", "), in.AlertCount)
-		}
-		if err := d.printHypotheses(ctx, hc, out, in.ID, s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// printHypotheses prints the incident's top three hypotheses when they are ready and
-// differ from what was printed before.
-func (d *demo) printHypotheses(ctx context.Context, hc *http.Client, out io.Writer, id string, s *seen) error {
-	var h demoHypotheses
-	if err := getJSON(ctx, hc, d.recvURL+"/api/v1/incidents/"+url.PathEscape(id)+"/hypotheses", d.token, &h); err != nil {
-		return err
-	}
-	if h.State != "ready" || len(h.Hypotheses) == 0 {
-		return nil
-	}
-	var b strings.Builder
-	for i, hy := range h.Hypotheses[:min(3, len(h.Hypotheses))] {
-		fmt.Fprintf(&b, "          %d. %-16s %3.0f%%  %s\n", i+1, hy.Entity, 100*hy.Confidence, oneLine(hy.Explanation))
-	}
-	text := b.String()
-	if text == s.hypotheses {
-		return nil
-	}
-	s.hypotheses = text
-	fmt.Fprintf(out, "%s  probable causes of %s (no clear cause: %.0f%%):\n%s", time.Now().Format("15:04:05"), id, 100*h.NoCause, text)
-	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
-
-// oneLine keeps an explanation on one line of reasonable length.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 160 {
-		return string(r[:157]) + "…"
-	}
-	return s
 }
