@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -103,6 +104,7 @@ func TestRunEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(top, "db ") {
 		t.Errorf("the first incident's top hypothesis is %q, want the db", top)
 	}
+	checkDashboardQueries(t, promURL)
 	// The demo polls on its own schedule: give it a few polls to print what the API shows.
 	for _, want := range []string{"FORESIGHT_RECEIVER_TOKEN=" + token, "incident ", "probable causes of "} {
 		for wait := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), want); time.Sleep(200 * time.Millisecond) {
@@ -431,4 +433,99 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// checkDashboardQueries evaluates the PromQL of every bundled dashboard (Prometheus panels,
+// and the expressions Foresight's anomaly and forecast panels model) against the demo's
+// Prometheus: each must be accepted, and those over the shop's metrics must return data, so
+// the dashboards and the demo agree on metric and label names.
+func checkDashboardQueries(t *testing.T, promURL string) {
+	t.Helper()
+	exprs := dashboardExprs(t)
+	if len(exprs) < 20 {
+		t.Fatalf("found %d dashboard expressions; the walk over the dashboards is broken", len(exprs))
+	}
+	vars := strings.NewReplacer("$__rate_interval", "1m", "$__range", "15m", "${__range}", "15m", "$__interval", "30s",
+		// db serves requests and has a disk, so every per-service panel has data for it.
+		"${service}", "db", "$service", "db", "${tenant}", ".*", "$tenant", ".*", "$slo_target", "99.5",
+		"$expr", `sum by (service) (rate(http_requests_total[5m]))`)
+	var empty []string
+	for _, e := range exprs {
+		expr := vars.Replace(e.expr)
+		var body struct {
+			Status string `json:"status"`
+			Error  string `json:"error"`
+			Data   struct {
+				Result []json.RawMessage `json:"result"`
+			} `json:"data"`
+		}
+		resp, err := http.Get(promURL + "/api/v1/query?query=" + url.QueryEscape(expr))
+		if err != nil {
+			t.Fatalf("query Prometheus: %v", err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		switch {
+		case err != nil || body.Status != "success":
+			t.Errorf("%s: %q: Prometheus refused it: %v %s", e.where, expr, err, body.Error)
+		case len(body.Data.Result) == 0 && shopMetric.MatchString(expr):
+			t.Errorf("%s: %q returns nothing on the demo", e.where, expr)
+		case len(body.Data.Result) == 0:
+			empty = append(empty, e.where)
+		}
+	}
+	t.Logf("%d dashboard expressions evaluated on the demo; empty so early in the demo: %v", len(exprs), empty)
+}
+
+// shopMetric matches expressions over the metrics the shop serves from its first scrape.
+var shopMetric = regexp.MustCompile(`http_request|process_resident_memory|shop_storage`)
+
+type dashboardExpr struct{ where, expr string }
+
+// dashboardExprs lists the PromQL of the bundled dashboards' Prometheus targets and of
+// their Foresight anomaly and forecast targets.
+func dashboardExprs(t *testing.T) []dashboardExpr {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "dashboards", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards: %v", err)
+	}
+	var out []dashboardExpr
+	for _, f := range files {
+		var d struct {
+			Panels []struct {
+				Title      string `json:"title"`
+				Datasource struct {
+					UID string `json:"uid"`
+				} `json:"datasource"`
+				Targets []struct {
+					Kind       string `json:"kind"`
+					Expr       string `json:"expr"`
+					Datasource *struct {
+						UID string `json:"uid"`
+					} `json:"datasource"`
+				} `json:"targets"`
+			} `json:"panels"`
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, p := range d.Panels {
+			for _, tg := range p.Targets {
+				uid := p.Datasource.UID
+				if tg.Datasource != nil {
+					uid = tg.Datasource.UID
+				}
+				promQL := uid == "${prometheus}" || (uid == "${foresight}" && (tg.Kind == "anomaly" || tg.Kind == "forecast"))
+				if promQL && tg.Expr != "" {
+					out = append(out, dashboardExpr{where: filepath.Base(f) + ": " + p.Title, expr: tg.Expr})
+				}
+			}
+		}
+	}
+	return out
 }
