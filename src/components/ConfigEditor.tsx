@@ -114,8 +114,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       <FieldSet label="Prometheus">
         <Field
           label="Prometheus URL"
-          description="Base URL of the Prometheus-compatible API (Prometheus, Mimir, Thanos, VictoriaMetrics) whose series are modelled"
-          required
+          description="Base URL of the Prometheus-compatible API (Prometheus, Mimir, Thanos, VictoriaMetrics) whose series are modelled; needed by anomaly and forecast queries, not by log patterns or incidents"
           invalid={Boolean(urlError(jsonData.prometheusUrl))}
           error={urlError(jsonData.prometheusUrl)}
         >
