@@ -97,12 +97,18 @@ func executed(base string, f receiver.Filter, limit int) string {
 	return "GET " + base + "/api/v1/incidents?" + f.Query()
 }
 
-func (d *Datasource) incidentsQuery(ctx context.Context, q backend.DataQuery, m query.Model) (data.Frames, error) {
+// filteredIncidents lists the incidents an incidents or annotations query selects in the
+// panel's range.
+func (d *Datasource) filteredIncidents(ctx context.Context, q backend.DataQuery, m query.Model) ([]receiver.Incident, *data.FrameMeta, error) {
 	iq, err := m.Incidents()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	incidents, meta, err := d.listIncidents(ctx, rangeFilter(q, iq.States, iq.Service), iq.Limit)
+	return d.listIncidents(ctx, rangeFilter(q, iq.States, iq.Service), iq.Limit)
+}
+
+func (d *Datasource) incidentsQuery(ctx context.Context, q backend.DataQuery, m query.Model) (data.Frames, error) {
+	incidents, meta, err := d.filteredIncidents(ctx, q, m)
 	if err != nil {
 		return nil, err
 	}
@@ -188,11 +194,7 @@ func analysisNotices(ids []string, analyses map[string]receiver.Analysis) []data
 }
 
 func (d *Datasource) annotationsQuery(ctx context.Context, q backend.DataQuery, m query.Model) (data.Frames, error) {
-	iq, err := m.Incidents()
-	if err != nil {
-		return nil, err
-	}
-	incidents, meta, err := d.listIncidents(ctx, rangeFilter(q, iq.States, iq.Service), iq.Limit)
+	incidents, meta, err := d.filteredIncidents(ctx, q, m)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import { Checkbox, InlineField, InlineFieldRow, Input, Stack, useStyles2 } from 
 import { DEFAULT_LIMIT, DEFAULT_STATES, FsQuery, INCIDENT_STATES, IncidentState, LIMIT_RANGE } from '../../types';
 import { CountField, countsValid } from './fields';
 import { LABEL_WIDTH } from './options';
+import { ReceiverWarning } from './ReceiverWarning';
+import { KindEditorProps } from './types';
 
 const STATE_LABELS: Record<IncidentState, string> = {
   open: 'Open',
@@ -133,3 +135,29 @@ const getStyles = (theme: GrafanaTheme2) => ({
     padding: theme.spacing(0, 1),
   }),
 });
+
+/**
+ * The whole editor of a query that filters incidents (incidents tables and annotations):
+ * the receiver warning and the filter fields, running the query only when it is valid.
+ */
+export function IncidentFilterEditor({
+  query,
+  datasource,
+  onChange,
+  onRunQuery,
+  limitTooltip,
+}: KindEditorProps & { limitTooltip: string }) {
+  // Runs the query unless a field the backend would reject is being edited.
+  const runIfValid = (q: FsQuery) => {
+    if (incidentFilterValid(q)) {
+      onRunQuery();
+    }
+  };
+
+  return (
+    <Stack direction="column" gap={0}>
+      <ReceiverWarning datasource={datasource} />
+      <IncidentFilterFields query={query} onChange={onChange} runIfValid={runIfValid} limitTooltip={limitTooltip} />
+    </Stack>
+  );
+}
