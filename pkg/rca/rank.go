@@ -72,9 +72,11 @@ func AlertEvidence(alerts []Alert) []Evidence {
 }
 
 // Rank scores the candidates on the evidence and returns at most max hypotheses, best
-// first. Evidence about entities that are not candidates is ignored.
+// first. Evidence about another name of a candidate in g (an alias: an instance, a virtual
+// peer resolved to it) counts for the candidate; other evidence about entities that are
+// not candidates is ignored.
 func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weights, max int) Result {
-	scores := collect(cands, ev, w, symptoms(in))
+	scores := collect(cands, ev, g, w, symptoms(in))
 	applyGraph(scores, alertingEntities(in), g)
 	applyEarliest(scores)
 	slices.SortStableFunc(scores, func(a, b *entityScore) int {
@@ -83,7 +85,7 @@ func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weigh
 	return hypotheses(scores, max)
 }
 
-func collect(cands []string, ev []Evidence, w Weights, sym map[Family]bool) []*entityScore {
+func collect(cands []string, ev []Evidence, g *topology.Graph, w Weights, sym map[Family]bool) []*entityScore {
 	byName := make(map[string]*entityScore, len(cands))
 	scores := make([]*entityScore, 0, len(cands))
 	for _, c := range cands {
@@ -95,22 +97,45 @@ func collect(cands []string, ev []Evidence, w Weights, sym map[Family]bool) []*e
 		scores = append(scores, s)
 	}
 	// Repeats of one signal count once at their strongest: fifty alerts from one rule are
-	// one observation.
+	// one observation. A candidate's own evidence goes first, so that where it measured a
+	// signal itself its own change is the one compared along the call graph.
 	strongest := map[[3]string]float64{}
-	for _, e := range ev {
-		s, ok := byName[e.Entity]
-		if !ok || e.Strength <= 0 {
-			continue
+	aliasDelta := map[[2]string]bool{}
+	for _, own := range []bool{true, false} {
+		for _, e := range ev {
+			s, ok := byName[e.Entity]
+			if ok != own {
+				continue
+			}
+			if !ok && g != nil {
+				// Evidence about another name of a candidate (an instance, the load
+				// balancer in front of it) is evidence about the candidate.
+				s, ok = byName[g.Canonical(e.Entity)]
+			}
+			if !ok || e.Strength <= 0 {
+				continue
+			}
+			if !own {
+				e.Detail = "as " + e.Entity + ": " + e.Detail
+				e.Entity = s.name
+			}
+			s.evidence = append(s.evidence, e)
+			if !e.Onset.IsZero() && e.Kind != KindTopology && (s.onset.IsZero() || e.Onset.Before(s.onset)) {
+				s.onset = e.Onset
+			}
+			key := [3]string{e.Entity, string(e.Kind), e.Signal}
+			switch d, had := s.delta[e.Signal]; {
+			case e.Delta == 0:
+			case own && e.Strength > strongest[key]:
+				s.delta[e.Signal] = e.Delta
+			case !own && (!had || aliasDelta[[2]string{s.name, e.Signal}] && math.Abs(e.Delta) > math.Abs(d)):
+				// Of several other names' measurements the largest change stands,
+				// whatever order they came in.
+				s.delta[e.Signal] = e.Delta
+				aliasDelta[[2]string{s.name, e.Signal}] = true
+			}
+			strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1)*relevance(e, sym))
 		}
-		s.evidence = append(s.evidence, e)
-		if !e.Onset.IsZero() && e.Kind != KindTopology && (s.onset.IsZero() || e.Onset.Before(s.onset)) {
-			s.onset = e.Onset
-		}
-		key := [3]string{e.Entity, string(e.Kind), e.Signal}
-		if e.Strength > strongest[key] && e.Delta != 0 {
-			s.delta[e.Signal] = e.Delta
-		}
-		strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1)*relevance(e, sym))
 	}
 	sum := map[[2]string]float64{}
 	for key, st := range strongest {

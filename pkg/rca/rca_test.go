@@ -117,6 +117,26 @@ func TestRankPrefersTheDependencyThatChangedFirst(t *testing.T) {
 	}
 }
 
+// TestRankCountsEvidenceAboutAnotherName checks that evidence about an alias of a
+// candidate (its pod, the load balancer in front of it) counts for the candidate rather
+// than being dropped, and that a candidate's own evidence still counts once.
+func TestRankCountsEvidenceAboutAnotherName(t *testing.T) {
+	g := shop(t)
+	in := Incident{Start: t0, Alerts: []Alert{alert("checkout", "HighLatency", 0)}}
+	ev := []Evidence{
+		{Kind: KindMetric, Entity: "payments-7d9f", Signal: "errors", Strength: 0.9, Onset: t0.Add(-4 * time.Minute)},
+		{Kind: KindMetric, Entity: "checkout", Signal: "latency", Strength: 0.6, Onset: t0.Add(-2 * time.Minute)},
+	}
+	res := Rank(in, Candidates(in, g, 4, 10), append(AlertEvidence(in.Alerts), ev...), g, nil, 3)
+	top, ok := res.Top()
+	if !ok || top.Entity != "payments" {
+		t.Fatalf("top %+v, want payments on its pod's evidence; all: %+v", top, res.Hypotheses)
+	}
+	if len(top.Evidence) == 0 || top.Evidence[0].Entity != "payments" || !strings.HasPrefix(top.Evidence[0].Detail, "as payments-7d9f: ") {
+		t.Fatalf("evidence %+v is not filed under the candidate, with the name it was seen as", top.Evidence)
+	}
+}
+
 func TestRankWeakEvidenceNamesNoCause(t *testing.T) {
 	g := shop(t)
 	in := Incident{Start: t0, Alerts: []Alert{{Entity: "frontend", Name: "HighLatency", At: t0, Severity: "warning"}}}

@@ -215,7 +215,7 @@ func readAdjacency(path string) (*topology.Graph, error) {
 			}
 		}
 	}
-	g, err := topology.New(edges, nil)
+	g, err := topology.New(edges, topology.ResolveVirtual(edges, xrayRemote))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -231,3 +231,6 @@ func (t *Table) column(node, metric, stat string) ([]float64, bool) {
 	}
 	return nil, false
 }
+
+// xrayRemote reports an X-Ray "remote" node: a peer seen only from its callers' side.
+func xrayRemote(name string) bool { return strings.HasSuffix(name, "_remote") }

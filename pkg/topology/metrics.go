@@ -21,10 +21,15 @@ const RequestsMetric = "traces_service_graph_request_total"
 // which almost always means the service-graphs processor is off or writes elsewhere.
 var ErrNoEdges = errors.New("no service-graph requests found")
 
-// ServiceGraphQuery is the PromQL FromServiceGraphMetrics evaluates: requests per pair over
-// the window.
+// virtualNode is the connection_type Tempo (and the servicegraph connector) give an edge
+// one end of which has no span of its own: an uninstrumented caller ("user") or a peer
+// named from the client's attributes (peer.service, server.address).
+const virtualNode = "virtual_node"
+
+// ServiceGraphQuery is the PromQL FromServiceGraphMetrics evaluates: requests per pair and
+// connection type over the window.
 func ServiceGraphQuery(window time.Duration) string {
-	return fmt.Sprintf("sum by (client, server) (increase(%s[%s]))", RequestsMetric, model.Duration(window))
+	return fmt.Sprintf("sum by (client, server, connection_type) (increase(%s[%s]))", RequestsMetric, model.Duration(window))
 }
 
 // FromServiceGraphMetrics builds the graph from the requests each client/server pair made in
@@ -43,19 +48,40 @@ func FromServiceGraphMetrics(ctx context.Context, q prometheus.RangeQuerier, win
 	if err != nil {
 		return nil, fmt.Errorf("query service graph (%s): %w", expr, err)
 	}
-	var edges []Edge
+	var edges, virtual []Edge
 	for _, s := range res.Series {
 		client, server := s.Labels["client"], s.Labels["server"]
 		if client == "" || server == "" || !anyPositive(s.Values) {
 			continue
 		}
-		edges = append(edges, Edge{Client: client, Server: server})
+		e := Edge{Client: client, Server: server}
+		edges = append(edges, e)
+		if s.Labels["connection_type"] == virtualNode {
+			virtual = append(virtual, e)
+		}
 	}
 	if len(edges) == 0 {
 		return nil, fmt.Errorf("%w in the %s before %s (%s): is the service-graphs processor enabled and writing to this server?",
 			ErrNoEdges, window, now.UTC().Format(time.RFC3339), expr)
 	}
-	return New(edges, nil)
+	return New(edges, ResolveVirtual(edges, virtualPeers(edges, virtual)))
+}
+
+// virtualPeers says which nodes are peers seen only from their callers. Of a virtual_node
+// edge the missing side is the client when that client is never called itself (Tempo's
+// "user"), else the server: the peer the client named.
+func virtualPeers(edges, virtual []Edge) func(string) bool {
+	called := map[string]bool{}
+	for _, e := range edges {
+		called[e.Server] = true
+	}
+	peers := map[string]bool{}
+	for _, e := range virtual {
+		if called[e.Client] {
+			peers[e.Server] = true
+		}
+	}
+	return func(name string) bool { return peers[name] }
 }
 
 func anyPositive(v []float64) bool {

@@ -14,11 +14,14 @@ import (
 )
 
 // serviceGraphAnswer is a query_range answer in Prometheus' documented format: a matrix of
-// the requests per client/server pair. "user" → "web" is Tempo's virtual client node; the
-// idle pair and the series without a server must not become edges.
+// the requests per client/server pair and connection type. "user" → "web" is Tempo's
+// virtual client node, "cart-lb.shop.svc" a peer named from web's client spans (the load
+// balancer in front of cart); the idle pair and the series without a server must not
+// become edges.
 const serviceGraphAnswer = `{"status":"success","data":{"resultType":"matrix","result":[
- {"metric":{"client":"user","server":"web"},"values":[[1700000000,"120"]]},
+ {"metric":{"client":"user","server":"web","connection_type":"virtual_node"},"values":[[1700000000,"120"]]},
  {"metric":{"client":"web","server":"cart"},"values":[[1700000000,"57.5"]]},
+ {"metric":{"client":"web","server":"cart-lb.shop.svc","connection_type":"virtual_node"},"values":[[1700000000,"12"]]},
  {"metric":{"client":"cart","server":"redis"},"values":[[1700000000,"3"]]},
  {"metric":{"client":"web","server":"legacy"},"values":[[1700000000,"0"]]},
  {"metric":{"client":"web"},"values":[[1700000000,"9"]]}
@@ -69,7 +72,7 @@ func TestFromServiceGraphMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "sum by (client, server) (increase(traces_service_graph_request_total[1d])) start=1700000000 end=1700000000"
+	want := "sum by (client, server, connection_type) (increase(traces_service_graph_request_total[1d])) start=1700000000 end=1700000000"
 	if q := f.query.Load(); q != want {
 		t.Errorf("query %q, want %q", q, want)
 	}
@@ -88,6 +91,12 @@ func TestFromServiceGraphMetrics(t *testing.T) {
 	}
 	if d := g.Distance("web", "legacy"); d != -1 {
 		t.Errorf("an idle pair is an edge: Distance(web, legacy) = %d", d)
+	}
+	if c := g.Canonical("cart-lb.shop.svc"); c != "cart" {
+		t.Errorf("the peer in front of cart resolves to %q, want cart", c)
+	}
+	if c := g.Canonical("user"); c != "user" {
+		t.Errorf("Tempo's virtual client resolves to %q, want itself", c)
 	}
 }
 
