@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/foresight-aiops/foresight/pkg/internal/httpjson"
 )
 
 // Environment variables that control how binaries are found.
@@ -438,25 +439,7 @@ func (s *Server) waitTargetsUp(deadline time.Time, targets []string) error {
 // get fetches path from the server, requires 200, and decodes a JSON body
 // into v unless v is nil.
 func (s *Server) get(path string, v any) error {
-	resp, err := client.Get(s.URL + path)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("GET %s: read body: %w", path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s: %s", path, resp.Status, bytes.TrimSpace(body))
-	}
-	if v == nil {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("GET %s: decode: %w", path, err)
-	}
-	return nil
+	return httpjson.Get(context.Background(), client, s.URL+path, "", v)
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes exec makes

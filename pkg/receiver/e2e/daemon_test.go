@@ -2,10 +2,10 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/foresight-aiops/foresight/pkg/internal/httpjson"
 	"github.com/foresight-aiops/foresight/pkg/promtest"
 )
 
@@ -174,25 +175,7 @@ var pollClient = &http.Client{Timeout: 5 * time.Second}
 
 // get fetches path, requires 200 and decodes JSON into v unless v is nil.
 func (d *daemon) get(path string, v any) error {
-	resp, err := pollClient.Get(d.URL + path)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("GET %s: %w", path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s: %s", path, resp.Status, bytes.TrimSpace(body))
-	}
-	if v == nil {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("GET %s: decode: %w", path, err)
-	}
-	return nil
+	return httpjson.Get(context.Background(), pollClient, d.URL+path, "", v)
 }
 
 // getRaw returns the body of path, or the error as text, for diagnostics.
