@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -51,8 +52,8 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	f.Usage = func() { fmt.Fprint(f.Output(), demoUsage); f.PrintDefaults() }
 	var c demoConfig
 	f.StringVar(&c.dir, "dir", ".foresight-demo", "working directory for the demo's Prometheus data (recreated at each start)")
-	f.StringVar(&c.promAddr, "prometheus-listen", "127.0.0.1:9090", "address the demo Prometheus listens on")
-	f.StringVar(&c.exporterAddr, "exporter-listen", "127.0.0.1:9464", "address the demo exporter listens on")
+	f.StringVar(&c.promAddr, "prometheus-listen", "127.0.0.1:9090", "address the demo Prometheus listens on (another port when this one is taken)")
+	f.StringVar(&c.exporterAddr, "exporter-listen", "127.0.0.1:9464", "address the demo exporter listens on (another port when this one is taken)")
 	f.DurationVar(&c.every, "every", time.Minute, "how often to evaluate and print the bands")
 	f.IntVar(&c.rounds, "rounds", 0, "stop after this many evaluations (0: run until interrupted)")
 	f.StringVar(&c.prometheusPath, "prometheus", "prometheus", "prometheus executable")
@@ -72,7 +73,11 @@ func runDemo(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 func (c demoConfig) run(ctx context.Context, out io.Writer) error {
 	anchor := time.Now().UTC().Truncate(time.Minute)
 	s := synthetic.NewScenario(anchor)
-	l, err := net.Listen("tcp", c.exporterAddr)
+	host, port, err := splitListen(c.exporterAddr)
+	if err != nil {
+		return fmt.Errorf("--exporter-listen: %w", err)
+	}
+	l, err := listen(host, port) // another port when this one is taken: the URL is printed
 	if err != nil {
 		return fmt.Errorf("exporter: %w", err)
 	}
@@ -84,15 +89,15 @@ func (c demoConfig) run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = prom.Process.Signal(syscall.SIGTERM); _ = prom.Wait() }()
-	url := "http://" + c.promAddr
+	defer prom.stop()
+	url := prom.URL
 	fmt.Fprintf(out, "Demo exporter: http://%s/metrics\nDemo Prometheus: %s (eight days of history, scraping live)\n", l.Addr(), url)
 	fmt.Fprintf(out, "In Grafana: load dist/ as the plugin foresight-aiops-datasource, point its Prometheus URL at %s\n(provisioning/ does it when FORESIGHT_PROMETHEUS_URL is set) and query %s with kind Anomaly.\n\n", url, synthetic.MetricName)
 	return c.watch(ctx, out, url)
 }
 
 // startPrometheus backfills the history with promtool and starts Prometheus on it.
-func (c demoConfig) startPrometheus(ctx context.Context, s synthetic.Scenario, target string) (*exec.Cmd, error) {
+func (c demoConfig) startPrometheus(ctx context.Context, s synthetic.Scenario, target string) (*daemon, error) {
 	data := filepath.Join(c.dir, "prometheus")
 	if err := os.RemoveAll(c.dir); err != nil {
 		return nil, err
@@ -125,39 +130,32 @@ func (c demoConfig) startPrometheus(ctx context.Context, s synthetic.Scenario, t
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(c.prometheusPath, "--config.file="+cfg, "--storage.tsdb.path="+data,
-		"--web.listen-address="+c.promAddr, "--storage.tsdb.retention.time=30d", "--log.level=warn")
-	logFile, err := os.Create(filepath.Join(c.dir, "prometheus.log"))
+	host, port, err := splitListen(c.promAddr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--prometheus-listen: %w", err)
 	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start prometheus: %w", err)
-	}
-	if err := waitReady(ctx, "http://"+c.promAddr+"/-/ready"); err != nil {
-		_ = cmd.Process.Kill()
-		return nil, fmt.Errorf("prometheus did not become ready (see %s): %w", logFile.Name(), err)
-	}
-	return cmd, nil
+	return startDaemon(ctx, daemonSpec{
+		name: "prometheus", bin: c.prometheusPath, listen: host, port: port,
+		log: filepath.Join(c.dir, "prometheus.log"),
+		args: func(addr string) []string {
+			return []string{"--config.file=" + cfg, "--storage.tsdb.path=" + data,
+				"--web.listen-address=" + addr, "--storage.tsdb.retention.time=30d", "--log.level=warn"}
+		},
+		ours: prometheusStoresIn(ctx, data),
+	})
 }
 
-func waitReady(ctx context.Context, url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+// splitListen splits a host:port listen address; the port is preferred, not required.
+func splitListen(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
 	}
-	return errors.New("timed out after 30s")
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return "", 0, fmt.Errorf("port %q is not a number from 0 to 65535", p)
+	}
+	return host, port, nil
 }
 
 // watch evaluates the bands over the last six hours every c.every and prints the anomalies.

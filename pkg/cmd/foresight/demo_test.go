@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -18,7 +21,13 @@ func TestDemo(t *testing.T) {
 	if _, err := exec.LookPath(bin); err != nil {
 		t.Skip(err)
 	}
-	promPort, _ := promtest.FreePort()
+	// Another server already answers on the preferred Prometheus port, as a user's own
+	// Prometheus would on 9090: the demo must start its own elsewhere, not query that one.
+	squatter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `{"status":"success","data":{}}`)
+	}))
+	defer squatter.Close()
+	promPort := squatter.Listener.Addr().(*net.TCPAddr).Port
 	expPort, _ := promtest.FreePort()
 	var out, errOut bytes.Buffer
 	code := run([]string{"demo", "--rounds", "1", "--dir", t.TempDir(),
@@ -27,6 +36,9 @@ func TestDemo(t *testing.T) {
 		"--exporter-listen", fmt.Sprintf("127.0.0.1:%d", expPort)}, nil, &out, &errOut)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if strings.Contains(out.String(), squatter.URL) {
+		t.Errorf("the demo used the server already on its port:\n%s", out.String())
 	}
 	for _, want := range []string{"checkout   anomalies:", "payments   anomalies:", "catalog    no anomalies, seasonality 24h"} {
 		if !strings.Contains(out.String(), want) {

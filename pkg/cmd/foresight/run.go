@@ -417,18 +417,7 @@ func (d *demo) startPrometheus(ctx context.Context) error {
 			return []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + data,
 				"--web.listen-address=" + addr, "--storage.tsdb.retention.time=15d", "--log.level=warn"}
 		},
-		ours: func(dm *daemon) error {
-			var flags struct {
-				Data map[string]string `json:"data"`
-			}
-			if err := dm.getJSON(ctx, "/api/v1/status/flags", &flags); err != nil {
-				return err
-			}
-			if got := flags.Data["storage.tsdb.path"]; got != data {
-				return fmt.Errorf("%w: it stores in %q", errNotOurs, got)
-			}
-			return nil
-		},
+		ours: prometheusStoresIn(ctx, data),
 	})
 	if err != nil {
 		return err
@@ -494,6 +483,22 @@ func (d *demo) newReceiver(ctx context.Context, args []string) (*receiver.Receiv
 	}
 	port := rc.Addr().(*net.TCPAddr).Port
 	return rc, net.JoinHostPort(connectHost(d.cfg.listen), strconv.Itoa(port)), nil
+}
+
+// prometheusStoresIn checks that the Prometheus answering is the one started on data.
+func prometheusStoresIn(ctx context.Context, data string) func(*daemon) error {
+	return func(dm *daemon) error {
+		var flags struct {
+			Data map[string]string `json:"data"`
+		}
+		if err := dm.getJSON(ctx, "/api/v1/status/flags", &flags); err != nil {
+			return err
+		}
+		if got := flags.Data["storage.tsdb.path"]; got != data {
+			return fmt.Errorf("%w: it stores in %q", errNotOurs, got)
+		}
+		return nil
+	}
 }
 
 // connectHost is the host to connect to a server listening on listen: loopback for the
