@@ -64,6 +64,7 @@ type Engine struct {
 	cfg       Config
 	graph     func() *topology.Graph
 	gatherers []Gatherer
+	history   *History
 	now       func() time.Time
 }
 
@@ -74,6 +75,13 @@ func NewEngine(cfg Config, graph func() *topology.Graph, gatherers ...Gatherer) 
 		graph = func() *topology.Graph { return nil }
 	}
 	return &Engine{cfg: cfg, graph: graph, gatherers: gatherers, now: time.Now}
+}
+
+// Remember makes the engine weigh alerts by how often they fired in each tenant's recent
+// incidents (see History) and record every incident it analyses there. It returns e.
+func (e *Engine) Remember(h *History) *Engine {
+	e.history = h
+	return e
 }
 
 // Analyse gathers evidence about in's candidates and ranks them, re-weighting evidence by
@@ -88,8 +96,9 @@ func (e *Engine) Analyse(ctx context.Context, in Incident, w Weights) Result {
 	req := Request{Incident: in, Candidates: cands, From: in.Start.Add(-e.cfg.Lookback), To: latest(in)}
 	budget := NewBudget(e.cfg.MaxQueries)
 	ev, errs := e.gather(ctx, req, budget)
-	ev = append(AlertEvidence(in.Alerts), ev...)
+	ev = append(AlertEvidence(in.Alerts, e.history.Rarity(in)), ev...)
 	res := Rank(in, cands, ev, g, w, e.cfg.MaxHypotheses)
+	e.history.Observe(in)
 	res.ComputedAt, res.Queries, res.Errors = e.now(), budget.Used(), errs
 	res.Took = res.ComputedAt.Sub(began).Seconds()
 	return res

@@ -2,6 +2,7 @@ package rca
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -54,8 +55,11 @@ type entityScore struct {
 	score float64
 }
 
-// AlertEvidence turns alerts into evidence about the entities they name.
-func AlertEvidence(alerts []Alert) []Evidence {
+// AlertEvidence turns alerts into evidence about the entities they name, each weighed by
+// rarity (History.Rarity; nil weighs every alert 1). Alerts of one family (see
+// AlertFamily) are one signal. Alerts on failing calls also say where errors start (see
+// errorOrigins).
+func AlertEvidence(alerts []Alert, rarity func(Alert) float64) []Evidence {
 	out := make([]Evidence, 0, len(alerts))
 	for _, a := range alerts {
 		if a.Entity == "" {
@@ -65,10 +69,18 @@ func AlertEvidence(alerts []Alert) []Evidence {
 		if a.Severity == "critical" {
 			s = 0.7
 		}
-		out = append(out, Evidence{Kind: KindAlert, Entity: a.Entity, Signal: a.Name, Strength: s, Onset: a.At,
-			Detail: "alert " + a.Name + " fired"})
+		detail := "alert " + a.Name + " fired"
+		if rarity != nil {
+			w := rarity(a)
+			s *= w
+			if w < 1 {
+				detail += fmt.Sprintf(" (it fires in many recent incidents: counts %.2f)", w)
+			}
+		}
+		out = append(out, Evidence{Kind: KindAlert, Entity: a.Entity, Signal: AlertFamily(a.Name), Strength: s, Onset: a.At,
+			Detail: detail})
 	}
-	return out
+	return append(out, errorOrigins(alerts)...)
 }
 
 // Rank scores the candidates on the evidence and returns at most max hypotheses, best

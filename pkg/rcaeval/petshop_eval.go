@@ -119,7 +119,7 @@ func normalWindows(sc *PetScenario, opt PetOptions, rep *PetReport) []PetNormal 
 func analysePet(g *topology.Graph, base, win *Table, target, metric string, at time.Time, opt PetOptions) rca.Result {
 	in := rca.Incident{ID: "petshop", Start: at, Alerts: []rca.Alert{{Entity: target, Name: metric + "SLOViolation", At: at, Severity: "critical"}}}
 	cands := rca.Candidates(in, g, opt.Engine.Hops, opt.Engine.MaxCandidates)
-	ev := append(rca.AlertEvidence(in.Alerts), metricEvidence(base, win)...)
+	ev := append(rca.AlertEvidence(in.Alerts, nil), metricEvidence(base, win)...)
 	return rca.Rank(in, cands, ev, g, nil, opt.Engine.MaxHypotheses)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -50,6 +51,7 @@ type analyser struct {
 	logger   log.Logger
 	metrics  *rcaMetrics
 	now      func() time.Time
+	history  *rca.History // the engine's alert history, warmed from the store at start
 }
 
 type rcaMetrics struct {
@@ -108,6 +110,7 @@ func (a *analyser) requestChanged(tenant string, ch incident.Changes) {
 }
 
 func (a *analyser) running(ctx context.Context) error {
+	a.warmHistory(ctx)
 	var wg sync.WaitGroup
 	for range a.cfg.Workers {
 		wg.Go(func() { a.work(ctx) })
@@ -128,6 +131,37 @@ func (a *analyser) running(ctx context.Context) error {
 }
 
 // refresh queues every active incident whose hypotheses are missing or stale.
+// warmHistory feeds the engine's alert history with each tenant's most recent stored
+// incidents, oldest first, so that after a restart alerts are weighed as before it. It
+// runs before the first analysis; ingestion does not wait for it.
+func (a *analyser) warmHistory(ctx context.Context) {
+	if a.history == nil {
+		return
+	}
+	for _, tenant := range a.tenants {
+		page, err := a.store.Incidents(ctx, tenant, store.Filter{Limit: rca.DefaultHistoryWindow})
+		if err != nil {
+			if ctx.Err() == nil {
+				level.Warn(a.logger).Log("msg", "loading past incidents for the alert history failed; it starts empty", "tenant", tenant, "err", err)
+			}
+			continue
+		}
+		for _, in := range slices.Backward(page.Incidents) {
+			_, members, err := a.store.LoadIncident(ctx, tenant, in.ID)
+			if err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					continue // purged since it was listed
+				}
+				if ctx.Err() == nil {
+					level.Warn(a.logger).Log("msg", "loading a past incident for the alert history failed", "tenant", tenant, "incident", in.ID, "err", err)
+				}
+				break
+			}
+			a.history.Observe(analysisInput(tenant, in, members))
+		}
+	}
+}
+
 func (a *analyser) refresh(ctx context.Context) {
 	for _, tenant := range a.tenants {
 		ids, err := a.store.StaleIncidents(ctx, tenant, a.cfg.QueueSize)

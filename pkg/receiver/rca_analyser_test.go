@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -223,5 +224,35 @@ func TestAnalyserUpdatesAnnotationWhenCauseChanges(t *testing.T) {
 	if want := []string{"grafana/annotation"}; !reflect.DeepEqual(targets, want) {
 		// Claim hands out one item per incident and target at a time, oldest first.
 		t.Errorf("claimable items %v, want %v", targets, want)
+	}
+}
+
+// TestAnalyserWarmsHistoryFromStore: after a restart the alert history is rebuilt from
+// the stored incidents, so an alert that fired in all of them still counts for nothing.
+func TestAnalyserWarmsHistoryFromStore(t *testing.T) {
+	f := newAnalyserFixture(t)
+	ctx := context.Background()
+	const past = 25
+	for i := range past {
+		id := fmt.Sprintf("past-%02d", i)
+		at := f.clock.Add(time.Duration(i-past) * time.Hour)
+		in := incident.Incident{ID: id, State: incident.Closed, Title: "cache hot", StartedAt: at, UpdatedAt: at, ResolvedAt: at.Add(time.Minute), AlertCount: 1, Revision: 1}
+		m := incident.Member{Alert: incident.Alert{Fingerprint: id, Status: incident.Resolved, StartsAt: at, Labels: map[string]string{"alertname": "CacheCPUHigh"}},
+			IncidentID: id, Service: "cache", FirstSeen: at}
+		ch := incident.Changes{Incidents: []incident.Incident{in}, Members: []incident.Member{m}}
+		if err := f.st.Write(ctx, func(tx *store.Tx) error { return tx.Apply("t", ch) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.a.history = rca.NewHistory(rca.DefaultHistoryWindow)
+	f.a.warmHistory(ctx)
+
+	now := rca.Incident{ID: "new", Tenant: "t", Alerts: []rca.Alert{{Entity: "cache", Name: "CacheCPUHigh"}, {Entity: "db", Name: "DBSlow"}}}
+	rarity := f.a.history.Rarity(now)
+	if got := rarity(now.Alerts[0]); got != 0 {
+		t.Errorf("the alert of all %d stored incidents weighs %.3f, want 0", past, got)
+	}
+	if got := rarity(now.Alerts[1]); got != 1 {
+		t.Errorf("a new alert weighs %.3f, want 1", got)
 	}
 }

@@ -187,8 +187,10 @@ func (rc *Receiver) buildAnalyser(cfg Config, reg prometheus.Registerer, o optio
 			return fmt.Errorf("rca sources: %w", err)
 		}
 	}
-	engine := rca.NewEngine(cfg.RCA.Engine, rc.topo.graph, gatherers...)
+	history := rca.NewHistory(rca.DefaultHistoryWindow)
+	engine := rca.NewEngine(cfg.RCA.Engine, rc.topo.graph, gatherers...).Remember(history)
 	rc.analyser = newAnalyser(cfg.RCA, engine, rc.store, rc.tenantID, cfg.Notify.Grafana.Enabled(), rc.logger, reg)
+	rc.analyser.history = history
 	rc.analyser.wake = rc.deliver.Wake
 	rc.writer.committed = rc.analyser.requestChanged
 	rc.writer.causes = true
