@@ -16,6 +16,14 @@ const (
 	serverLabel = "server"
 )
 
+// originSignal is the signal of error-origin evidence.
+const originSignal = "error origin"
+
+// derived says whether e is a conclusion drawn from this incident's other evidence (where
+// it sits in the call graph, where its errors start) rather than an observation: how
+// often such conclusions were drawn before says nothing about this one.
+func derived(e Evidence) bool { return e.Kind == KindTopology || e.Signal == originSignal }
+
 // originSaturation is the number of distinct failing callers at which error-origin
 // evidence reaches 63 % of full strength.
 const originSaturation = 1.5
@@ -54,7 +62,7 @@ func errorOrigins(alerts []Alert) []Evidence {
 			continue // it passes on errors from further down
 		}
 		slices.Sort(cs)
-		out = append(out, Evidence{Kind: KindAlert, Entity: server, Signal: "error origin",
+		out = append(out, Evidence{Kind: KindAlert, Entity: server, Signal: originSignal,
 			Strength: originStrength * (1 - math.Exp(-float64(len(cs))/originSaturation)), Onset: onset[server],
 			Detail: fmt.Sprintf("calls to it fail (from %s) while its own calls do not: the errors start here", strings.Join(cs, ", "))})
 	}

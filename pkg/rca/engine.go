@@ -77,8 +77,9 @@ func NewEngine(cfg Config, graph func() *topology.Graph, gatherers ...Gatherer) 
 	return &Engine{cfg: cfg, graph: graph, gatherers: gatherers, now: time.Now}
 }
 
-// Remember makes the engine weigh alerts by how often they fired in each tenant's recent
-// incidents (see History) and record every incident it analyses there. It returns e.
+// Remember makes the engine weigh evidence by how often it was seen in each tenant's
+// recent incidents (see History) and record every incident it analyses there. It
+// returns e.
 func (e *Engine) Remember(h *History) *Engine {
 	e.history = h
 	return e
@@ -96,9 +97,9 @@ func (e *Engine) Analyse(ctx context.Context, in Incident, w Weights) Result {
 	req := Request{Incident: in, Candidates: cands, From: in.Start.Add(-e.cfg.Lookback), To: latest(in)}
 	budget := NewBudget(e.cfg.MaxQueries)
 	ev, errs := e.gather(ctx, req, budget)
-	ev = append(AlertEvidence(in.Alerts, e.history.Rarity(in)), ev...)
-	res := Rank(in, cands, ev, g, w, e.cfg.MaxHypotheses)
-	e.history.Observe(in)
+	ev = append(AlertEvidence(in.Alerts), ev...)
+	res := Rank(in, cands, e.history.Weigh(in, ev), g, w, e.cfg.MaxHypotheses)
+	e.history.Observe(in, ev)
 	res.ComputedAt, res.Queries, res.Errors = e.now(), budget.Used(), errs
 	res.Took = res.ComputedAt.Sub(began).Seconds()
 	return res

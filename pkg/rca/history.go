@@ -1,6 +1,7 @@
 package rca
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -8,56 +9,84 @@ import (
 	"unicode"
 )
 
-// History remembers, per tenant, which alerts fired in its most recent incidents, so that
-// an analysis can tell a clue from the background. An alert that fires in most incidents
+// History remembers, per tenant, what evidence its most recent incidents showed, so that
+// an analysis can tell a clue from the background. Evidence seen in most incidents
 // whatever their cause (a chronic CPU alert on a busy cache, the SLO alert every incident
-// opens with) says nothing about this incident's cause; one rarely seen says a lot. This
-// is the inverse document frequency of information retrieval, over incidents.
+// opens with, a batch job's latency that is always up when anything is) says nothing
+// about this incident's cause; evidence rarely seen says a lot. This is the inverse
+// document frequency of information retrieval, over incidents.
 //
-// Only incidents before the one analysed count, and an incident observed again (a
-// refresh as alerts join) replaces its earlier entry: nothing is learnt from the future
-// or twice. A History is safe for concurrent use.
+// Only incidents other than the one analysed count, and an incident observed again (a
+// refresh as alerts join) replaces its earlier entry: nothing is counted twice. A History
+// is safe for concurrent use.
 type History struct {
 	window int
 	mu     sync.Mutex
 	byTen  map[string]*tenantHistory
 }
 
-// tenantHistory is a ring of the last window incidents' alert keys and how many of them
-// each key occurs in.
+// tenantHistory is a ring of the last window incidents' evidence keys and how many of
+// them each key occurs in.
 type tenantHistory struct {
 	order []string // incident IDs, oldest first
-	keys  map[string][]alertKey
-	df    map[alertKey]int
+	keys  map[string][]evidenceKey
+	df    map[evidenceKey]int
 }
 
-type alertKey struct{ entity, family string }
+// evidenceKey is what makes two pieces of evidence the same observation: the entity, the
+// kind, the signal and, for measurements, the direction of the change.
+type evidenceKey struct {
+	entity string
+	kind   Kind
+	signal string
+	up     int8
+}
+
+func keyOf(e Evidence) evidenceKey {
+	k := evidenceKey{entity: e.Entity, kind: e.Kind, signal: e.Signal}
+	switch {
+	case e.Delta > 0:
+		k.up = 1
+	case e.Delta < 0:
+		k.up = -1
+	}
+	return k
+}
 
 // DefaultHistoryWindow is how many recent incidents per tenant a History keeps: enough to
-// tell a chronic alert from a rare one, recent enough to follow a system that changes.
+// tell chronic evidence from rare, recent enough to follow a system that changes.
 const DefaultHistoryWindow = 500
 
-// minHistory is how many earlier incidents a tenant needs before alerts are weighed by
-// how often they fire: with fewer, every alert counts in full.
-const minHistory = 20
+// minHistory is how many other incidents a tenant needs before evidence is weighed by
+// how often it was seen: with fewer, everything counts in full.
+const minHistory = 10
+
+// common is the share of incidents from which evidence starts to count less. Up to it,
+// evidence counts in full: a component that fails often is not background, and its
+// evidence recurs with its failures. Evidence seen in every incident counts nothing.
+const common = 0.1
+
+// present is the strength from which evidence counts as seen in an incident: weaker
+// changes are noise that a window of incidents would otherwise count as background.
+const present = 0.5
 
 // NewHistory returns an empty history keeping the last window incidents per tenant.
 func NewHistory(window int) *History {
 	return &History{window: max(window, 1), byTen: map[string]*tenantHistory{}}
 }
 
-// Observe records in's alerts as its tenant's latest incident, replacing what an earlier
-// Observe of the same incident recorded.
-func (h *History) Observe(in Incident) {
+// Observe records the evidence ev about in (as gathered, before Weigh) as its tenant's
+// latest incident, replacing what an earlier Observe of the same incident recorded.
+func (h *History) Observe(in Incident, ev []Evidence) {
 	if h == nil {
 		return
 	}
-	keys := incidentKeys(in)
+	keys := presentKeys(ev)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.byTen[in.Tenant]
 	if t == nil {
-		t = &tenantHistory{keys: map[string][]alertKey{}, df: map[alertKey]int{}}
+		t = &tenantHistory{keys: map[string][]evidenceKey{}, df: map[evidenceKey]int{}}
 		h.byTen[in.Tenant] = t
 	}
 	if old, ok := t.keys[in.ID]; ok {
@@ -73,37 +102,57 @@ func (h *History) Observe(in Incident) {
 	}
 }
 
-func (t *tenantHistory) forget(id string, keys []alertKey) {
+func (t *tenantHistory) forget(id string, keys []evidenceKey) {
 	for _, k := range keys {
 		if t.df[k]--; t.df[k] <= 0 {
 			delete(t.df, k)
 		}
 	}
 	delete(t.keys, id)
-	for i, o := range t.order {
-		if o == id {
-			t.order = append(t.order[:i], t.order[i+1:]...)
-			break
-		}
+	if i := slices.Index(t.order, id); i >= 0 {
+		t.order = slices.Delete(t.order, i, i+1)
 	}
 }
 
-// Rarity returns, for in, a function weighing each alert by how rarely it fired in the
-// tenant's other recent incidents: 1 for an alert never seen before, 0 for one that fired
-// in all of them. It is 1 everywhere while the tenant has fewer than minHistory other
-// incidents. A nil History weighs every alert 1.
-func (h *History) Rarity(in Incident) func(Alert) float64 {
-	one := func(Alert) float64 { return 1 }
+// Weigh returns ev with each piece's strength multiplied by its rarity among the tenant's
+// other recent incidents: 1 for evidence seen in at most a share common of them, falling
+// (with the logarithm of the share) to 0 for evidence seen in all of them.
+// Derived evidence is left alone (see derived). While the tenant has fewer than
+// minHistory other incidents, ev is returned unchanged. A nil History changes nothing.
+func (h *History) Weigh(in Incident, ev []Evidence) []Evidence {
 	if h == nil {
-		return one
+		return ev
 	}
+	n, df := h.counts(in, ev)
+	if n < minHistory {
+		return ev
+	}
+	norm := math.Log(1 / common)
+	out := make([]Evidence, len(ev))
+	for i, e := range ev {
+		out[i] = e
+		if derived(e) {
+			continue
+		}
+		w := math.Min(1, math.Log(float64(n+1)/float64(df[keyOf(e)]+1))/norm)
+		if w < 1 {
+			out[i].Strength *= w
+			out[i].Detail += fmt.Sprintf(" (seen in %d of the last %d incidents: counts %.2f)", df[keyOf(e)], n, w)
+		}
+	}
+	return out
+}
+
+// counts returns how many of in's tenant's incidents other than in the history holds and,
+// for each key of ev, in how many of them it was present.
+func (h *History) counts(in Incident, ev []Evidence) (int, map[evidenceKey]int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.byTen[in.Tenant]
 	if t == nil {
-		return one
+		return 0, nil
 	}
-	own := map[alertKey]bool{}
+	own := map[evidenceKey]bool{}
 	for _, k := range t.keys[in.ID] {
 		own[k] = true
 	}
@@ -111,54 +160,29 @@ func (h *History) Rarity(in Incident) func(Alert) float64 {
 	if _, ok := t.keys[in.ID]; ok {
 		n--
 	}
-	if n < minHistory {
-		return one
-	}
-	df := make(map[alertKey]int, len(own))
-	for _, k := range incidentKeys(in) {
+	df := make(map[evidenceKey]int, len(ev))
+	for _, e := range ev {
+		k := keyOf(e)
 		df[k] = t.df[k]
 		if own[k] {
 			df[k]--
 		}
 	}
-	norm := math.Log(float64(n + 1))
-	return func(a Alert) float64 {
-		d := df[alertKey{a.Entity, signature(a)}]
-		return math.Log(float64(n+1)/float64(d+1)) / norm
-	}
+	return n, df
 }
 
-// incidentKeys is the set of (entity, alert family) pairs among in's alerts.
-func incidentKeys(in Incident) []alertKey {
-	seen := map[alertKey]bool{}
-	var out []alertKey
-	for _, a := range in.Alerts {
-		k := alertKey{a.Entity, signature(a)}
-		if a.Entity != "" && !seen[k] {
+// presentKeys is the set of keys of ev's evidence strong enough to count as seen.
+func presentKeys(ev []Evidence) []evidenceKey {
+	seen := map[evidenceKey]bool{}
+	var out []evidenceKey
+	for _, e := range ev {
+		k := keyOf(e)
+		if !derived(e) && e.Entity != "" && e.Strength >= present && !seen[k] {
 			seen[k] = true
 			out = append(out, k)
 		}
 	}
 	return out
-}
-
-// signature identifies an alert for History: its family (see AlertFamily) and the values
-// of its labels other than its name, severity and entity, so that a log-pattern alert
-// about a new template is not taken for the one that fires every day.
-func signature(a Alert) string {
-	keys := make([]string, 0, len(a.Labels))
-	for k, v := range a.Labels {
-		if k != "alertname" && k != "severity" && v != a.Entity {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	b.WriteString(AlertFamily(a.Name))
-	for _, k := range keys {
-		b.WriteString("\x00" + k + "=" + AlertFamily(a.Labels[k]))
-	}
-	return b.String()
 }
 
 // AlertFamily is an alert name with its numbers replaced by "#": the alerts of one rule

@@ -32,67 +32,94 @@ func incidentWith(id string, pairs ...string) Incident {
 	return in
 }
 
-func TestHistoryRarity(t *testing.T) {
-	// past observes n incidents that all carry the chronic cache alert, the first of them
-	// also a log alert on api.
-	past := func(h *History, n int) {
-		for i := range n {
-			pairs := []string{"cache/CPUHigh"}
-			if i == 0 {
-				pairs = append(pairs, "api/ErrorLogs")
-			}
-			h.Observe(incidentWith(fmt.Sprint("past-", i), pairs...))
+// change is metric evidence that entity's signal moved by delta.
+func change(entity, signal string, delta float64) Evidence {
+	return Evidence{Kind: KindMetric, Entity: entity, Signal: signal, Strength: 1, Delta: delta}
+}
+
+// observePast records n incidents, all with the cache's chronic CPU alert and a rise of
+// its latency; the first of them also with a log alert on api, the first half with db
+// errors.
+func observePast(h *History, n int) {
+	for i := range n {
+		pairs := []string{"cache/CPUHigh"}
+		if i == 0 {
+			pairs = append(pairs, "api/ErrorLogs")
 		}
+		in := incidentWith(fmt.Sprint("past-", i), pairs...)
+		ev := append(AlertEvidence(in.Alerts), change("cache", "latency", 0.2))
+		if i < n/2 {
+			ev = append(ev, change("db", "errors", 5))
+		}
+		h.Observe(in, ev)
 	}
+}
+
+func TestHistoryWeigh(t *testing.T) {
+	alert := func(p string) Evidence {
+		in := incidentWith("", p)
+		return AlertEvidence(in.Alerts)[0]
+	}
+	half := math.Log(41.0/21) / math.Log(1/common) // seen in 20 of 40
 	for _, tc := range []struct {
-		name    string
-		past    int
-		window  int
-		in      Incident
-		alert   string // entity/alert weighed
-		want    float64
-		between [2]float64 // when want < 0
+		name   string
+		past   int
+		window int
+		id     string
+		tenant string
+		ev     Evidence
+		want   float64 // the weight, strength after / before
 	}{
-		{"too little history: every alert counts", minHistory - 1, 100, incidentWith("now", "cache/CPUHigh"), "cache/CPUHigh", 1, [2]float64{}},
-		{"an alert in every past incident counts nothing", 40, 100, incidentWith("now", "cache/CPUHigh"), "cache/CPUHigh", 0, [2]float64{}},
-		{"numbered alerts are one family", 40, 100, incidentWith("now", "cache/CPUHigh"), "cache/CPU7High", 1, [2]float64{}},
-		{"an alert never seen counts fully", 40, 100, incidentWith("now", "db/DiskFull"), "db/DiskFull", 1, [2]float64{}},
-		{"the same alert on another entity is another alert", 40, 100, incidentWith("now", "db/CPUHigh"), "db/CPUHigh", 1, [2]float64{}},
-		{"an alert seen once counts a little less", 40, 100, incidentWith("now", "api/ErrorLogs"), "api/ErrorLogs", -1, [2]float64{0.7, 0.9}},
-		{"the window forgets the oldest", 40, 30, incidentWith("now", "api/ErrorLogs"), "api/ErrorLogs", 1, [2]float64{}},
-		{"the analysed incident does not count itself", 40, 100, incidentWith("past-0", "api/ErrorLogs"), "api/ErrorLogs", 1, [2]float64{}},
-		{"other tenants' incidents do not count", 40, 100, Incident{ID: "now", Tenant: "u", Alerts: incidentWith("", "cache/CPUHigh").Alerts}, "cache/CPUHigh", 1, [2]float64{}},
+		{"too little history: everything counts", minHistory - 1, 100, "now", "t", alert("cache/CPUHigh"), 1},
+		{"an alert in every past incident counts nothing", 40, 100, "now", "t", alert("cache/CPUHigh"), 0},
+		{"numbered alerts are one family", 40, 100, "now", "t", alert("cache/CPU7High"), 1},
+		{"evidence never seen counts fully", 40, 100, "now", "t", alert("db/DiskFull"), 1},
+		{"the same alert on another entity is another observation", 40, 100, "now", "t", alert("db/CPUHigh"), 1},
+		{"evidence seen rarely counts fully", 40, 100, "now", "t", alert("api/ErrorLogs"), 1},
+		{"evidence seen in half the incidents counts less", 40, 100, "now", "t", change("db", "errors", 3), half},
+		{"a change every incident showed counts nothing", 40, 100, "now", "t", change("cache", "latency", 0.5), 0},
+		{"the opposite change is another observation", 40, 100, "now", "t", change("cache", "latency", -0.5), 1},
+		{"derived evidence is left alone", 40, 100, "now", "t", Evidence{Kind: KindTopology, Entity: "cache", Signal: "callers", Strength: 1}, 1},
+		{"the window forgets the oldest", 40, 15, "now", "t", change("db", "errors", 3), 1},
+		// past-0 had db errors: 19 of the 39 others did.
+		{"the analysed incident does not count itself", 40, 100, "past-0", "t", change("db", "errors", 3), math.Log(40.0/20) / math.Log(1/common)},
+		{"other tenants' incidents do not count", 40, 100, "now", "u", alert("cache/CPUHigh"), 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := NewHistory(tc.window)
-			past(h, tc.past)
-			e, name, _ := strings.Cut(tc.alert, "/")
-			got := h.Rarity(tc.in)(Alert{Entity: e, Name: name, Labels: map[string]string{"alertname": name, "service": e}})
-			switch {
-			case tc.want >= 0 && math.Abs(got-tc.want) > 1e-9:
-				t.Errorf("rarity %.3f, want %.3f", got, tc.want)
-			case tc.want < 0 && (got < tc.between[0] || got > tc.between[1]):
-				t.Errorf("rarity %.3f, want within %v", got, tc.between)
+			observePast(h, tc.past)
+			in := Incident{ID: tc.id, Tenant: tc.tenant}
+			got := h.Weigh(in, []Evidence{tc.ev})[0].Strength / tc.ev.Strength
+			if math.Abs(got-tc.want) > 1e-9 {
+				t.Errorf("weight %.3f, want %.3f", got, tc.want)
 			}
 		})
 	}
 }
 
 // TestHistoryObserveReplaces checks that re-analysing an incident as alerts join
-// replaces what it contributed instead of counting it twice.
+// replaces what it contributed instead of counting it twice, and that weak evidence is
+// not counted as seen.
 func TestHistoryObserveReplaces(t *testing.T) {
 	h := NewHistory(100)
-	for i := range minHistory {
-		h.Observe(incidentWith(fmt.Sprint("past-", i), "web/Slow"))
+	for i := range 2 * minHistory {
+		in := incidentWith(fmt.Sprint("past-", i), "web/Slow")
+		h.Observe(in, append(AlertEvidence(in.Alerts), Evidence{Kind: KindMetric, Entity: "db", Signal: "noise", Strength: present / 2}))
 	}
+	busy := incidentWith("busy", "db/DiskFull")
 	for range 5 {
-		h.Observe(incidentWith("busy", "db/DiskFull")) // refreshed five times
+		h.Observe(busy, AlertEvidence(busy.Alerts)) // refreshed five times
 	}
-	h.Observe(incidentWith("busy", "db/DiskFull", "db/ConnRefused"))
-	got := h.Rarity(incidentWith("now", "db/DiskFull"))(Alert{Entity: "db", Name: "DiskFull"})
-	want := math.Log(float64(minHistory+2)/2) / math.Log(float64(minHistory+2))
-	if math.Abs(got-want) > 1e-9 {
-		t.Errorf("rarity %.4f after repeated observes, want %.4f (counted once)", got, want)
+	busy = incidentWith("busy", "db/DiskFull", "db/ConnRefused")
+	h.Observe(busy, AlertEvidence(busy.Alerts))
+
+	ev := []Evidence{AlertEvidence(incidentWith("", "db/DiskFull").Alerts)[0], {Kind: KindMetric, Entity: "db", Signal: "noise", Strength: 1}}
+	got := h.Weigh(Incident{ID: "now", Tenant: "t"}, ev)
+	if got[0].Strength != ev[0].Strength {
+		t.Errorf("DiskFull, in 1 of %d incidents, weighs %.3f of %.3f: counted more than once", 2*minHistory+1, got[0].Strength, ev[0].Strength)
+	}
+	if got[1].Strength != 1 {
+		t.Errorf("evidence that was only ever weak weighs %.3f, want 1", got[1].Strength)
 	}
 }
 
@@ -102,7 +129,8 @@ func TestRankWeighsChronicAlertsDown(t *testing.T) {
 	chronic := []string{"cache/CPUHigh", "cache/MemHigh", "cache/ConnsHigh"}
 	h := NewHistory(100)
 	for i := range 30 {
-		h.Observe(incidentWith(fmt.Sprint("past-", i), chronic...))
+		in := incidentWith(fmt.Sprint("past-", i), chronic...)
+		h.Observe(in, AlertEvidence(in.Alerts))
 	}
 	in := incidentWith("now", append(chronic, "db/DiskFull")...)
 	cands := []string{"cache", "db"}
@@ -115,7 +143,7 @@ func TestRankWeighsChronicAlertsDown(t *testing.T) {
 		{"with history", h, "db"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := Rank(in, cands, AlertEvidence(in.Alerts, tc.h.Rarity(in)), nil, nil, 2)
+			res := Rank(in, cands, tc.h.Weigh(in, AlertEvidence(in.Alerts)), nil, nil, 2)
 			if top, _ := res.Top(); top.Entity != tc.want {
 				t.Errorf("top %q, want %q: %+v", top.Entity, tc.want, res.Hypotheses)
 			}

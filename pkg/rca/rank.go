@@ -2,7 +2,6 @@ package rca
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -55,11 +54,10 @@ type entityScore struct {
 	score float64
 }
 
-// AlertEvidence turns alerts into evidence about the entities they name, each weighed by
-// rarity (History.Rarity; nil weighs every alert 1). Alerts of one family (see
-// AlertFamily) are one signal. Alerts on failing calls also say where errors start (see
-// errorOrigins).
-func AlertEvidence(alerts []Alert, rarity func(Alert) float64) []Evidence {
+// AlertEvidence turns alerts into evidence about the entities they name. Alerts of one
+// family (see AlertFamily) are one signal. Alerts on failing calls also say where errors
+// start (see errorOrigins).
+func AlertEvidence(alerts []Alert) []Evidence {
 	out := make([]Evidence, 0, len(alerts))
 	for _, a := range alerts {
 		if a.Entity == "" {
@@ -69,16 +67,8 @@ func AlertEvidence(alerts []Alert, rarity func(Alert) float64) []Evidence {
 		if a.Severity == "critical" {
 			s = 0.7
 		}
-		detail := "alert " + a.Name + " fired"
-		if rarity != nil {
-			w := rarity(a)
-			s *= w
-			if w < 1 {
-				detail += fmt.Sprintf(" (it fires in many recent incidents: counts %.2f)", w)
-			}
-		}
 		out = append(out, Evidence{Kind: KindAlert, Entity: a.Entity, Signal: AlertFamily(a.Name), Strength: s, Onset: a.At,
-			Detail: detail})
+			Detail: "alert " + a.Name + " fired"})
 	}
 	return append(out, errorOrigins(alerts)...)
 }

@@ -100,7 +100,7 @@ func TestRankPrefersTheDependencyThatChangedFirst(t *testing.T) {
 		{Kind: KindMetric, Entity: "catalog", Signal: "requests", Strength: 0.3},
 	}
 	cands := Candidates(in, g, 4, 10)
-	res := Rank(in, cands, append(AlertEvidence(in.Alerts, nil), ev...), g, nil, 3)
+	res := Rank(in, cands, append(AlertEvidence(in.Alerts), ev...), g, nil, 3)
 	top, ok := res.Cause()
 	if !ok || top.Entity != "payments" {
 		t.Fatalf("top %+v named=%v, want payments named; all: %+v", top, ok, res.Hypotheses)
@@ -127,7 +127,7 @@ func TestRankCountsEvidenceAboutAnotherName(t *testing.T) {
 		{Kind: KindMetric, Entity: "payments-7d9f", Signal: "errors", Strength: 0.9, Onset: t0.Add(-4 * time.Minute)},
 		{Kind: KindMetric, Entity: "checkout", Signal: "latency", Strength: 0.6, Onset: t0.Add(-2 * time.Minute)},
 	}
-	res := Rank(in, Candidates(in, g, 4, 10), append(AlertEvidence(in.Alerts, nil), ev...), g, nil, 3)
+	res := Rank(in, Candidates(in, g, 4, 10), append(AlertEvidence(in.Alerts), ev...), g, nil, 3)
 	top, ok := res.Top()
 	if !ok || top.Entity != "payments" {
 		t.Fatalf("top %+v, want payments on its pod's evidence; all: %+v", top, res.Hypotheses)
@@ -141,7 +141,7 @@ func TestRankWeakEvidenceNamesNoCause(t *testing.T) {
 	g := shop(t)
 	in := Incident{Start: t0, Alerts: []Alert{{Entity: "frontend", Name: "HighLatency", At: t0, Severity: "warning"}}}
 	ev := []Evidence{{Kind: KindMetric, Entity: "catalog", Signal: "cpu", Strength: 0.1}}
-	res := Rank(in, Candidates(in, g, 4, 10), append(AlertEvidence(in.Alerts, nil), ev...), g, nil, 5)
+	res := Rank(in, Candidates(in, g, 4, 10), append(AlertEvidence(in.Alerts), ev...), g, nil, 5)
 	if h, named := res.Cause(); named {
 		t.Fatalf("named %s (%.2f) against no-cause %.2f on weak evidence", h.Entity, h.Confidence, res.NoCause)
 	}

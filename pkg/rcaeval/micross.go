@@ -45,15 +45,16 @@ type MicroReport struct {
 func EvaluateMicroSS(ds *groupeval.Dataset, opt MicroOptions) MicroReport {
 	var rep MicroReport
 	// The faults come in time order, as a tenant's incidents would: each is analysed
-	// knowing only the alerts of the faults before it.
+	// knowing only the evidence of the faults before it.
 	hist := rca.NewHistory(rca.DefaultHistoryWindow)
 	for i := range ds.Faults {
 		f := &ds.Faults[i]
 		in := microIncident(f)
 		began := time.Now()
 		cands := rca.Candidates(in, ds.Graph, opt.Engine.Hops, opt.Engine.MaxCandidates)
-		res := rca.Rank(in, cands, rca.AlertEvidence(in.Alerts, hist.Rarity(in)), ds.Graph, nil, opt.Engine.MaxHypotheses)
-		hist.Observe(in)
+		ev := rca.AlertEvidence(in.Alerts)
+		res := rca.Rank(in, cands, hist.Weigh(in, ev), ds.Graph, nil, opt.Engine.MaxHypotheses)
+		hist.Observe(in, ev)
 		rep.Took = append(rep.Took, time.Since(began))
 		_, named := res.Cause()
 		r := MicroResult{Fault: f, Rank: rankOf(res, f.Entity), Named: named}

@@ -3,6 +3,7 @@ package rcaeval
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/foresight-aiops/foresight/pkg/rca"
@@ -61,10 +62,13 @@ func EvaluatePetShop(scs []PetScenario, opt PetOptions) PetReport {
 		if base == nil {
 			base, kind = pooled, "borrowed"
 		}
-		for ii := range sc.Issues {
+		// Each scenario is a tenant of its own whose incidents come in time order: each is
+		// analysed with the evidence history of the ones before it.
+		hist := rca.NewHistory(rca.DefaultHistoryWindow)
+		for _, ii := range chronological(sc.Issues) {
 			is := &sc.Issues[ii]
 			began := time.Now()
-			res := analysePet(sc.Graph, base, &is.Metrics, is.TargetNode, is.TargetMetric, is.At, opt)
+			res := analysePet(sc.Graph, base, &is.Metrics, petAlert{sc.Name, is.Name, is.TargetNode, is.TargetMetric, is.At}, hist, true, opt)
 			rep.Took = append(rep.Took, time.Since(began))
 			_, named := res.Cause()
 			r := PetResult{Issue: is, Baseline: kind, Rank: rankOf(res, is.Root), Named: named}
@@ -74,7 +78,7 @@ func EvaluatePetShop(scs []PetScenario, opt PetOptions) PetReport {
 			rep.Issues = append(rep.Issues, r)
 		}
 		if sc.Normal != nil {
-			rep.Normals = append(rep.Normals, normalWindows(sc, opt, &rep)...)
+			rep.Normals = append(rep.Normals, normalWindows(sc, hist, opt, &rep)...)
 		}
 	}
 	return rep
@@ -95,7 +99,10 @@ func rankOf(res rca.Result, root string) int {
 
 // normalWindows slides issue-sized windows over the normal data, each with an SLO alert on
 // the target as if one had fired, and records whether the engine named a cause.
-func normalWindows(sc *PetScenario, opt PetOptions, rep *PetReport) []PetNormal {
+//
+// The windows are judged with the history the scenario's issues left and are not added to
+// it, so that every window is judged on the same history.
+func normalWindows(sc *PetScenario, hist *rca.History, opt PetOptions, rep *PetReport) []PetNormal {
 	var out []PetNormal
 	n := len(sc.Normal.Times)
 	for start := normalGuard; start+normalWindow+normalGuard <= n; start += normalWindow {
@@ -104,7 +111,7 @@ func normalWindows(sc *PetScenario, opt PetOptions, rep *PetReport) []PetNormal 
 		at := win.Times[normalWindow/2]
 		for _, metric := range []string{"latency", "availability"} {
 			began := time.Now()
-			res := analysePet(sc.Graph, &base, &win, "PetSite", metric, at, opt)
+			res := analysePet(sc.Graph, &base, &win, petAlert{sc.Name, fmt.Sprint("normal-", start, metric), "PetSite", metric, at}, hist, false, opt)
 			rep.Took = append(rep.Took, time.Since(began))
 			_, named := res.Cause()
 			out = append(out, PetNormal{Scenario: sc.Name, Metric: metric, Named: named})
@@ -113,14 +120,38 @@ func normalWindows(sc *PetScenario, opt PetOptions, rep *PetReport) []PetNormal 
 	return out
 }
 
+// petAlert is the SLO alert that opens an incident: on target's metric at At, in the
+// scenario (the tenant) as incident id.
+type petAlert struct {
+	scenario, id   string
+	target, metric string
+	at             time.Time
+}
+
 // analysePet runs the engine on one window: the SLO alert on the target opens the
 // incident, the candidates come from the call graph, and every component's metrics give
-// change evidence against the baseline.
-func analysePet(g *topology.Graph, base, win *Table, target, metric string, at time.Time, opt PetOptions) rca.Result {
-	in := rca.Incident{ID: "petshop", Start: at, Alerts: []rca.Alert{{Entity: target, Name: metric + "SLOViolation", At: at, Severity: "critical"}}}
+// change evidence against the baseline, weighed by the scenario's history. observe adds
+// the incident to the history.
+func analysePet(g *topology.Graph, base, win *Table, a petAlert, hist *rca.History, observe bool, opt PetOptions) rca.Result {
+	in := rca.Incident{ID: a.id, Tenant: a.scenario, Start: a.at,
+		Alerts: []rca.Alert{{Entity: a.target, Name: a.metric + "SLOViolation", At: a.at, Severity: "critical"}}}
 	cands := rca.Candidates(in, g, opt.Engine.Hops, opt.Engine.MaxCandidates)
-	ev := append(rca.AlertEvidence(in.Alerts, nil), metricEvidence(base, win)...)
-	return rca.Rank(in, cands, ev, g, nil, opt.Engine.MaxHypotheses)
+	ev := append(rca.AlertEvidence(in.Alerts), metricEvidence(base, win)...)
+	res := rca.Rank(in, cands, hist.Weigh(in, ev), g, nil, opt.Engine.MaxHypotheses)
+	if observe {
+		hist.Observe(in, ev)
+	}
+	return res
+}
+
+// chronological is the indexes of issues in the order they happened.
+func chronological(issues []PetIssue) []int {
+	idx := make([]int, len(issues))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return issues[a].At.Compare(issues[b].At) })
+	return idx
 }
 
 // metricEvidence gives one piece of evidence per component and metric: the strongest

@@ -51,7 +51,7 @@ type analyser struct {
 	logger   log.Logger
 	metrics  *rcaMetrics
 	now      func() time.Time
-	history  *rca.History // the engine's alert history, warmed from the store at start
+	history  *rca.History // the engine's evidence history, warmed from the store at start
 }
 
 type rcaMetrics struct {
@@ -131,9 +131,11 @@ func (a *analyser) running(ctx context.Context) error {
 }
 
 // refresh queues every active incident whose hypotheses are missing or stale.
-// warmHistory feeds the engine's alert history with each tenant's most recent stored
-// incidents, oldest first, so that after a restart alerts are weighed as before it. It
-// runs before the first analysis; ingestion does not wait for it.
+// warmHistory feeds the engine's history with the alerts of each tenant's most recent
+// stored incidents, oldest first, so that after a restart alerts are weighed as before it.
+// (The evidence gathered from sources is learnt again as incidents are analysed: stored
+// results keep only their best hypotheses' evidence.) It runs before the first analysis;
+// ingestion does not wait for it.
 func (a *analyser) warmHistory(ctx context.Context) {
 	if a.history == nil {
 		return
@@ -157,7 +159,8 @@ func (a *analyser) warmHistory(ctx context.Context) {
 				}
 				break
 			}
-			a.history.Observe(analysisInput(tenant, in, members))
+			past := analysisInput(tenant, in, members)
+			a.history.Observe(past, rca.AlertEvidence(past.Alerts))
 		}
 	}
 }

@@ -248,11 +248,11 @@ func TestAnalyserWarmsHistoryFromStore(t *testing.T) {
 	f.a.warmHistory(ctx)
 
 	now := rca.Incident{ID: "new", Tenant: "t", Alerts: []rca.Alert{{Entity: "cache", Name: "CacheCPUHigh"}, {Entity: "db", Name: "DBSlow"}}}
-	rarity := f.a.history.Rarity(now)
-	if got := rarity(now.Alerts[0]); got != 0 {
-		t.Errorf("the alert of all %d stored incidents weighs %.3f, want 0", past, got)
+	got := f.a.history.Weigh(now, rca.AlertEvidence(now.Alerts))
+	if got[0].Strength != 0 {
+		t.Errorf("the alert of all %d stored incidents weighs %.3f, want 0", past, got[0].Strength)
 	}
-	if got := rarity(now.Alerts[1]); got != 1 {
-		t.Errorf("a new alert weighs %.3f, want 1", got)
+	if got[1].Strength != 0.5 {
+		t.Errorf("a new alert weighs %.3f, want its full 0.5", got[1].Strength)
 	}
 }
