@@ -102,6 +102,21 @@ func (h *History) Observe(in Incident, ev []Evidence) {
 	}
 }
 
+// Forget removes an incident from its tenant's history: one merged into another, whose
+// alerts now count there.
+func (h *History) Forget(tenant, id string) {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t := h.byTen[tenant]; t != nil {
+		if keys, ok := t.keys[id]; ok {
+			t.forget(id, keys)
+		}
+	}
+}
+
 func (t *tenantHistory) forget(id string, keys []evidenceKey) {
 	for _, k := range keys {
 		if t.df[k]--; t.df[k] <= 0 {
@@ -127,20 +142,25 @@ func (h *History) Weigh(in Incident, ev []Evidence) []Evidence {
 	if n < minHistory {
 		return ev
 	}
-	norm := math.Log(1 / common)
 	out := make([]Evidence, len(ev))
 	for i, e := range ev {
 		out[i] = e
-		if derived(e) {
-			continue
-		}
-		w := math.Min(1, math.Log(float64(n+1)/float64(df[keyOf(e)]+1))/norm)
-		if w < 1 {
+		seen := df[keyOf(e)]
+		if w := rarity(float64(seen) / float64(n)); w < 1 && !derived(e) {
 			out[i].Strength *= w
-			out[i].Detail += fmt.Sprintf(" (seen in %d of the last %d incidents: counts %.2f)", df[keyOf(e)], n, w)
+			out[i].Detail += fmt.Sprintf(" (seen in %d of the last %d incidents: counts %.2f)", seen, n, w)
 		}
 	}
 	return out
+}
+
+// rarity is the weight of evidence seen in share of the incidents: 1 up to common, then
+// falling with the logarithm of the share to 0 at 1.
+func rarity(share float64) float64 {
+	if share <= common {
+		return 1
+	}
+	return math.Log(share) / math.Log(common)
 }
 
 // counts returns how many of in's tenant's incidents other than in the history holds and,

@@ -37,12 +37,12 @@ func change(entity, signal string, delta float64) Evidence {
 	return Evidence{Kind: KindMetric, Entity: entity, Signal: signal, Strength: 1, Delta: delta}
 }
 
-// observePast records n incidents, all with the cache's chronic CPU alert and a rise of
-// its latency; the first of them also with a log alert on api, the first half with db
-// errors.
+// observePast records n incidents, all with the cache's chronic CPU alert (and one of its
+// numbered core alerts) and a rise of its latency; the first of them also with a log alert
+// on api, the first half with db errors, every tenth with web errors.
 func observePast(h *History, n int) {
 	for i := range n {
-		pairs := []string{"cache/CPUHigh"}
+		pairs := []string{"cache/CPUHigh", fmt.Sprintf("cache/Core%dHigh", i%4)}
 		if i == 0 {
 			pairs = append(pairs, "api/ErrorLogs")
 		}
@@ -50,6 +50,9 @@ func observePast(h *History, n int) {
 		ev := append(AlertEvidence(in.Alerts), change("cache", "latency", 0.2))
 		if i < n/2 {
 			ev = append(ev, change("db", "errors", 5))
+		}
+		if i%10 == 0 {
+			ev = append(ev, change("web", "errors", 5)) // in a tenth of them
 		}
 		h.Observe(in, ev)
 	}
@@ -60,7 +63,7 @@ func TestHistoryWeigh(t *testing.T) {
 		in := incidentWith("", p)
 		return AlertEvidence(in.Alerts)[0]
 	}
-	half := math.Log(41.0/21) / math.Log(1/common) // seen in 20 of 40
+	half := math.Log(20.0/40) / math.Log(common) // seen in 20 of 40
 	for _, tc := range []struct {
 		name   string
 		past   int
@@ -72,17 +75,18 @@ func TestHistoryWeigh(t *testing.T) {
 	}{
 		{"too little history: everything counts", minHistory - 1, 100, "now", "t", alert("cache/CPUHigh"), 1},
 		{"an alert in every past incident counts nothing", 40, 100, "now", "t", alert("cache/CPUHigh"), 0},
-		{"numbered alerts are one family", 40, 100, "now", "t", alert("cache/CPU7High"), 1},
+		{"numbered alerts are one family", 40, 100, "now", "t", alert("cache/Core7High"), 0},
 		{"evidence never seen counts fully", 40, 100, "now", "t", alert("db/DiskFull"), 1},
 		{"the same alert on another entity is another observation", 40, 100, "now", "t", alert("db/CPUHigh"), 1},
 		{"evidence seen rarely counts fully", 40, 100, "now", "t", alert("api/ErrorLogs"), 1},
+		{"evidence seen in exactly the common share counts fully", 40, 100, "now", "t", change("web", "errors", 1), 1},
 		{"evidence seen in half the incidents counts less", 40, 100, "now", "t", change("db", "errors", 3), half},
 		{"a change every incident showed counts nothing", 40, 100, "now", "t", change("cache", "latency", 0.5), 0},
 		{"the opposite change is another observation", 40, 100, "now", "t", change("cache", "latency", -0.5), 1},
 		{"derived evidence is left alone", 40, 100, "now", "t", Evidence{Kind: KindTopology, Entity: "cache", Signal: "callers", Strength: 1}, 1},
 		{"the window forgets the oldest", 40, 15, "now", "t", change("db", "errors", 3), 1},
 		// past-0 had db errors: 19 of the 39 others did.
-		{"the analysed incident does not count itself", 40, 100, "past-0", "t", change("db", "errors", 3), math.Log(40.0/20) / math.Log(1/common)},
+		{"the analysed incident does not count itself", 40, 100, "past-0", "t", change("db", "errors", 3), math.Log(19.0/39) / math.Log(common)},
 		{"other tenants' incidents do not count", 40, 100, "now", "u", alert("cache/CPUHigh"), 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,6 +96,17 @@ func TestHistoryWeigh(t *testing.T) {
 			got := h.Weigh(in, []Evidence{tc.ev})[0].Strength / tc.ev.Strength
 			if math.Abs(got-tc.want) > 1e-9 {
 				t.Errorf("weight %.3f, want %.3f", got, tc.want)
+			}
+			if tc.past >= minHistory {
+				// The chronic alert says how many incidents the window holds.
+				n := min(tc.past, tc.window)
+				if in.ID != "now" && tc.tenant == "t" {
+					n--
+				}
+				chronic := h.Weigh(in, []Evidence{alert("cache/CPUHigh")})[0].Detail
+				if want := fmt.Sprintf("seen in %d of the last %d incidents", n, n); tc.tenant == "t" && !strings.Contains(chronic, want) {
+					t.Errorf("chronic alert %q, want %q", chronic, want)
+				}
 			}
 		})
 	}
@@ -120,6 +135,18 @@ func TestHistoryObserveReplaces(t *testing.T) {
 	}
 	if got[1].Strength != 1 {
 		t.Errorf("evidence that was only ever weak weighs %.3f, want 1", got[1].Strength)
+	}
+}
+
+func TestHistoryForget(t *testing.T) {
+	h := NewHistory(100)
+	observePast(h, 30)
+	h.Forget("t", "past-3")
+	h.Forget("t", "never-seen")
+	h.Forget("u", "past-4")
+	got := h.Weigh(Incident{ID: "now", Tenant: "t"}, AlertEvidence(incidentWith("", "cache/CPUHigh").Alerts))[0].Detail
+	if want := "seen in 29 of the last 29 incidents"; !strings.Contains(got, want) {
+		t.Errorf("after forgetting one of 30: %q, want %q", got, want)
 	}
 }
 

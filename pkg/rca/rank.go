@@ -78,8 +78,9 @@ func AlertEvidence(alerts []Alert) []Evidence {
 // peer resolved to it) counts for the candidate; other evidence about entities that are
 // not candidates is ignored.
 func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weights, max int) Result {
-	scores := collect(cands, ev, g, w, symptoms(in))
-	applyGraph(scores, alertingEntities(in), g)
+	sym := symptoms(in)
+	scores := collect(cands, ev, g, w, sym)
+	applyGraph(scores, alertingEntities(in), g, sym)
 	applyEarliest(scores)
 	slices.SortStableFunc(scores, func(a, b *entityScore) int {
 		return cmp.Or(-cmp.Compare(a.score, b.score), cmp.Compare(a.name, b.name))
@@ -168,7 +169,7 @@ func collect(cands []string, ev []Evidence, g *topology.Graph, w Weights, sym ma
 
 // applyGraph adds the call-graph terms: support from abnormal components upstream, and
 // the penalty for abnormal components downstream.
-func applyGraph(scores []*entityScore, alerting []string, g *topology.Graph) {
+func applyGraph(scores []*entityScore, alerting []string, g *topology.Graph, sym map[Family]bool) {
 	if g == nil {
 		return
 	}
@@ -184,7 +185,7 @@ func applyGraph(scores []*entityScore, alerting []string, g *topology.Graph) {
 			continue
 		}
 		var callers, others int
-		explained := 0.0
+		explained, support := 0.0, 0.0
 		for _, o := range ab {
 			if o == s || g.Canonical(o.name) == g.Canonical(s.name) {
 				continue
@@ -192,14 +193,15 @@ func applyGraph(scores []*entityScore, alerting []string, g *topology.Graph) {
 			others++
 			if g.Reaches(o.name, s.name) {
 				callers++
+				support += explainedBy(o, s, sym)
 			}
 			if g.Reaches(s.name, o.name) {
-				explained = math.Max(explained, explainedBy(s, o))
+				explained = math.Max(explained, explainedBy(s, o, sym))
 			}
 		}
 		up := 0.0
 		if others > 0 {
-			up = float64(callers) / float64(others)
+			up = support / float64(others)
 		}
 		s.score = s.own * (1 + upstreamBoost*up) * (1 - explainedPenalty*explained) * math.Pow(detourDecay, float64(detours[g.Canonical(s.name)]))
 		if callers > 0 {
@@ -305,12 +307,27 @@ func pathDetours(scores []*entityScore, alerting []string, g *topology.Graph) ma
 // both measured the same signal (latency in seconds, say), it is the share of s's change
 // that o's change covers: a caller waits for its callee, so a callee whose latency rose by
 // as much explains all of the caller's rise, and one that rose by a hundredth explains a
-// hundredth. Otherwise the ratio of their scores stands in.
-func explainedBy(s, o *entityScore) float64 {
+// hundredth. Only changes in the incident's symptom families (sym) are compared when s has
+// any: a slower callee does not explain its caller's errors, and when o was measured but
+// not in those signals it explains none of them. Where nothing can be compared, the ratio
+// of their scores stands in.
+func explainedBy(s, o *entityScore, sym map[Family]bool) float64 {
+	symptomatic := false
+	for sig, ds := range s.delta {
+		if ds != 0 && sym[FamilyOf(sig)] {
+			symptomatic = true
+		}
+	}
 	share, compared := 0.0, false
 	for sig, ds := range s.delta {
+		if ds == 0 || symptomatic && !sym[FamilyOf(sig)] {
+			continue
+		}
 		do, ok := o.delta[sig]
-		if !ok || ds == 0 || (ds > 0) != (do > 0) {
+		if symptomatic && len(o.delta) > 0 {
+			compared = true // both measured: only the same signal explains
+		}
+		if !ok || (ds > 0) != (do > 0) {
 			continue
 		}
 		share, compared = math.Max(share, math.Min(do/ds, 1)), true

@@ -137,6 +137,43 @@ func TestRankCountsEvidenceAboutAnotherName(t *testing.T) {
 	}
 }
 
+// TestRankComparesChangesInTheSymptom: checkout's errors rose and so did payments'
+// latency, its callee's. A slower callee does not explain errors, so checkout, whose
+// change is the symptom, stays first; when the incident is about latency and payments'
+// rise is as large as checkout's, payments explains it and leads. And a callee whose
+// latency rose by a hundredth of its caller's gains no credit for the caller's rise.
+func TestRankComparesChangesInTheSymptom(t *testing.T) {
+	g := shop(t)
+	for _, tc := range []struct {
+		name  string
+		alert string
+		ev    []Evidence
+		want  string
+	}{
+		{"errors are not explained by a slower callee", "ErrorRate", []Evidence{
+			{Kind: KindMetric, Entity: "checkout", Signal: "errors", Strength: 0.9, Delta: 12},
+			{Kind: KindMetric, Entity: "checkout", Signal: "latency", Strength: 0.5, Delta: 0.1},
+			{Kind: KindMetric, Entity: "payments", Signal: "latency", Strength: 0.95, Delta: 0.1},
+		}, "checkout"},
+		{"latency is explained by a callee as slow", "HighLatency", []Evidence{
+			{Kind: KindMetric, Entity: "checkout", Signal: "latency", Strength: 0.9, Delta: 0.1},
+			{Kind: KindMetric, Entity: "payments", Signal: "latency", Strength: 0.9, Delta: 0.1},
+		}, "payments"},
+		{"a hundredth of the rise explains a hundredth", "HighLatency", []Evidence{
+			{Kind: KindMetric, Entity: "checkout", Signal: "latency", Strength: 0.92, Delta: 1},
+			{Kind: KindMetric, Entity: "payments", Signal: "latency", Strength: 0.9, Delta: 0.01},
+		}, "checkout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := Incident{Start: t0, Alerts: []Alert{alert("frontend", tc.alert, 0)}}
+			res := Rank(in, []string{"checkout", "payments"}, tc.ev, g, nil, 2)
+			if top, _ := res.Top(); top.Entity != tc.want {
+				t.Fatalf("top %q, want %q: %+v", top.Entity, tc.want, res.Hypotheses)
+			}
+		})
+	}
+}
+
 func TestRankWeakEvidenceNamesNoCause(t *testing.T) {
 	g := shop(t)
 	in := Incident{Start: t0, Alerts: []Alert{{Entity: "frontend", Name: "HighLatency", At: t0, Severity: "warning"}}}
