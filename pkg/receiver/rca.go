@@ -130,7 +130,6 @@ func (a *analyser) running(ctx context.Context) error {
 	}
 }
 
-// refresh queues every active incident whose hypotheses are missing or stale.
 // warmHistory feeds the engine's history with the alerts of each tenant's most recent
 // stored incidents, oldest first, so that after a restart alerts are weighed as before it.
 // (The evidence gathered from sources is learnt again as incidents are analysed: stored
@@ -141,11 +140,14 @@ func (a *analyser) warmHistory(ctx context.Context) {
 		return
 	}
 	for _, tenant := range a.tenants {
-		page, err := a.store.Incidents(ctx, tenant, store.Filter{Limit: rca.DefaultHistoryWindow})
+		// Merged incidents are left out: their alerts live on in the incident they joined.
+		page, err := a.store.Incidents(ctx, tenant, store.Filter{Limit: rca.DefaultHistoryWindow,
+			States: []incident.State{incident.Open, incident.Acknowledged, incident.Closed}})
+		if ctx.Err() != nil {
+			return
+		}
 		if err != nil {
-			if ctx.Err() == nil {
-				level.Warn(a.logger).Log("msg", "loading past incidents for the alert history failed; it starts empty", "tenant", tenant, "err", err)
-			}
+			level.Warn(a.logger).Log("msg", "loading past incidents for the history failed; it starts empty", "tenant", tenant, "err", err)
 			continue
 		}
 		for _, in := range slices.Backward(page.Incidents) {
@@ -154,9 +156,10 @@ func (a *analyser) warmHistory(ctx context.Context) {
 				if errors.Is(err, store.ErrNotFound) {
 					continue // purged since it was listed
 				}
-				if ctx.Err() == nil {
-					level.Warn(a.logger).Log("msg", "loading a past incident for the alert history failed", "tenant", tenant, "incident", in.ID, "err", err)
+				if ctx.Err() != nil {
+					return
 				}
+				level.Warn(a.logger).Log("msg", "loading a past incident for the history failed", "tenant", tenant, "incident", in.ID, "err", err)
 				break
 			}
 			past := analysisInput(tenant, in, members)
@@ -165,6 +168,7 @@ func (a *analyser) warmHistory(ctx context.Context) {
 	}
 }
 
+// refresh queues every active incident whose hypotheses are missing or stale.
 func (a *analyser) refresh(ctx context.Context) {
 	for _, tenant := range a.tenants {
 		ids, err := a.store.StaleIncidents(ctx, tenant, a.cfg.QueueSize)
@@ -198,8 +202,12 @@ func (a *analyser) process(ctx context.Context, k analysisKey, force bool) {
 	logger := log.With(a.logger, "tenant", k.tenant, "incident", k.id)
 	in, members, err := a.store.LoadIncident(ctx, k.tenant, k.id)
 	switch {
+	case err == nil && in.State == incident.Merged:
+		// Its alerts now count in the incident it joined: it must not count them too.
+		a.history.Forget(k.tenant, k.id)
+		return
 	case errors.Is(err, store.ErrNotFound), err == nil && !in.State.Active():
-		return // purged, resolved or merged since it was queued
+		return // purged or resolved since it was queued
 	case err != nil:
 		a.fail(ctx, logger, "load incident", err)
 		return

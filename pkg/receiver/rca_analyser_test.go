@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,13 +245,21 @@ func TestAnalyserWarmsHistoryFromStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Merged incidents keep no alerts of their own: they must not count as incidents.
+	for i := range 5 {
+		id := fmt.Sprintf("merged-%d", i)
+		in := incident.Incident{ID: id, State: incident.Merged, MergedInto: "past-00", Title: "folded", StartedAt: f.clock, UpdatedAt: f.clock}
+		if err := f.st.Write(ctx, func(tx *store.Tx) error { return tx.Apply("t", incident.Changes{Incidents: []incident.Incident{in}}) }); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f.a.history = rca.NewHistory(rca.DefaultHistoryWindow)
 	f.a.warmHistory(ctx)
 
 	now := rca.Incident{ID: "new", Tenant: "t", Alerts: []rca.Alert{{Entity: "cache", Name: "CacheCPUHigh"}, {Entity: "db", Name: "DBSlow"}}}
 	got := f.a.history.Weigh(now, rca.AlertEvidence(now.Alerts))
-	if got[0].Strength != 0 {
-		t.Errorf("the alert of all %d stored incidents weighs %.3f, want 0", past, got[0].Strength)
+	if want := fmt.Sprintf("seen in %d of the last %d incidents", past, past); got[0].Strength != 0 || !strings.Contains(got[0].Detail, want) {
+		t.Errorf("the alert of all %d stored incidents weighs %.3f (%q), want 0 (%q)", past, got[0].Strength, got[0].Detail, want)
 	}
 	if got[1].Strength != 0.5 {
 		t.Errorf("a new alert weighs %.3f, want its full 0.5", got[1].Strength)

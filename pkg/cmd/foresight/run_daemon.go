@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -37,9 +38,11 @@ type daemon struct {
 	Addr string // host:port
 	cmd  *exec.Cmd
 	logs string
-	done chan struct{}
-	err  error // how it exited; valid once done is closed
-	once sync.Once
+	// logFrom is where this start's output begins in logs.
+	logFrom int64
+	done    chan struct{}
+	err     error // how it exited; valid once done is closed
+	once    sync.Once
 }
 
 // errNotOurs says that another process answers on the port we chose.
@@ -76,7 +79,13 @@ func (spec daemonSpec) startOn(ctx context.Context, port int) (*daemon, error) {
 		return nil, err
 	}
 	defer logFile.Close() // the child has its own descriptor
-	d := &daemon{name: spec.name, URL: "http://" + addr, Addr: addr, logs: spec.log, done: make(chan struct{})}
+	// The log is appended to across attempts: only what this attempt writes says why it
+	// exited.
+	before, err := logFile.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, err
+	}
+	d := &daemon{name: spec.name, URL: "http://" + addr, Addr: addr, logs: spec.log, logFrom: before, done: make(chan struct{})}
 	d.cmd = exec.Command(spec.bin, spec.args(net.JoinHostPort(spec.listen, strconv.Itoa(port)))...)
 	d.cmd.Stdout, d.cmd.Stderr = logFile, logFile
 	if err := d.cmd.Start(); err != nil {
@@ -103,7 +112,7 @@ func (d *daemon) waitReady(ctx context.Context) error {
 	for {
 		select {
 		case <-d.done:
-			if raw, _ := os.ReadFile(d.logs); bytes.Contains(raw, []byte("address already in use")) {
+			if raw, _ := os.ReadFile(d.logs); int64(len(raw)) > d.logFrom && bytes.Contains(raw[d.logFrom:], []byte("address already in use")) {
 				return fmt.Errorf("%w (address already in use)", errNotOurs)
 			}
 			return fmt.Errorf("exited before becoming ready: %v", d.err)
