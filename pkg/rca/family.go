@@ -56,9 +56,35 @@ func symptoms(in Incident) map[Family]bool {
 	return out
 }
 
-// relevance weighs measured evidence by whether its family is one of the symptoms.
-func relevance(e Evidence, sym map[Family]bool) float64 {
-	if (e.Kind != KindMetric && e.Kind != KindTraces) || len(sym) == 0 || sym[FamilyOf(e.Signal)] {
+// alerted is, per entity, the families its own alerts show.
+type alerted map[string]map[Family]bool
+
+func alertedFamilies(in Incident) alerted {
+	out := alerted{}
+	for _, a := range in.Alerts {
+		if f := FamilyOf(a.Name); f != FamilyOther && a.Entity != "" {
+			if out[a.Entity] == nil {
+				out[a.Entity] = map[Family]bool{}
+			}
+			out[a.Entity][f] = true
+		}
+	}
+	return out
+}
+
+// relevance weighs measured evidence by whether its family is one of the symptoms. A
+// measurement of the very symptom an alert on the same entity reports (the front end's
+// availability under its availability SLO alert) restates the alert: the alert already
+// counts, and counting its metric again would make every alerting front end its own cause.
+func relevance(e Evidence, sym map[Family]bool, al alerted) float64 {
+	if e.Kind != KindMetric && e.Kind != KindTraces {
+		return 1
+	}
+	f := FamilyOf(e.Signal)
+	switch {
+	case al[e.Entity][f]:
+		return 0
+	case len(sym) == 0 || sym[f]:
 		return 1
 	}
 	return otherFamily

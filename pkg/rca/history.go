@@ -58,8 +58,10 @@ func keyOf(e Evidence) evidenceKey {
 const DefaultHistoryWindow = 500
 
 // minHistory is how many other incidents a tenant needs before evidence is weighed by
-// how often it was seen: with fewer, everything counts in full.
-const minHistory = 10
+// how often it was seen: with fewer, everything counts in full. A handful is enough to see
+// evidence that shows up in every incident; the weights are coarse while the history is
+// short (seen in 1 of 5 already counts 0.7).
+const minHistory = 5
 
 // common is the share of incidents from which evidence starts to count less. Up to it,
 // evidence counts in full: a component that fails often is not background, and its

@@ -79,7 +79,7 @@ func AlertEvidence(alerts []Alert) []Evidence {
 // not candidates is ignored.
 func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weights, max int) Result {
 	sym := symptoms(in)
-	scores := collect(cands, ev, g, w, sym)
+	scores := collect(cands, ev, g, w, sym, alertedFamilies(in))
 	applyGraph(scores, alertingEntities(in), g, sym)
 	applyEarliest(scores)
 	slices.SortStableFunc(scores, func(a, b *entityScore) int {
@@ -88,7 +88,7 @@ func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weigh
 	return hypotheses(scores, max)
 }
 
-func collect(cands []string, ev []Evidence, g *topology.Graph, w Weights, sym map[Family]bool) []*entityScore {
+func collect(cands []string, ev []Evidence, g *topology.Graph, w Weights, sym map[Family]bool, al alerted) []*entityScore {
 	byName := make(map[string]*entityScore, len(cands))
 	scores := make([]*entityScore, 0, len(cands))
 	for _, c := range cands {
@@ -137,7 +137,7 @@ func collect(cands []string, ev []Evidence, g *topology.Graph, w Weights, sym ma
 				s.delta[e.Signal] = e.Delta
 				aliasDelta[[2]string{s.name, e.Signal}] = true
 			}
-			strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1)*relevance(e, sym))
+			strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1)*relevance(e, sym, al))
 		}
 	}
 	sum := map[[2]string]float64{}

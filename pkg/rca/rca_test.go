@@ -174,6 +174,22 @@ func TestRankComparesChangesInTheSymptom(t *testing.T) {
 	}
 }
 
+// TestRankAlertAndItsMetricAreOneObservation: the front end's availability alert and its
+// availability metric say the same thing. Counting both made the alerting front end
+// outrank the callee whose errors rose; the metric restates the alert and adds nothing.
+func TestRankAlertAndItsMetricAreOneObservation(t *testing.T) {
+	g := shop(t)
+	in := Incident{Start: t0, Alerts: []Alert{alert("frontend", "AvailabilitySLO", 0)}}
+	ev := append(AlertEvidence(in.Alerts),
+		Evidence{Kind: KindMetric, Entity: "frontend", Signal: "availability", Strength: 1, Delta: -40},
+		Evidence{Kind: KindMetric, Entity: "catalog", Signal: "errors", Strength: 0.7, Delta: 30},
+	)
+	res := Rank(in, []string{"frontend", "catalog"}, ev, g, nil, 2)
+	if top, _ := res.Top(); top.Entity != "catalog" {
+		t.Fatalf("top %q, want catalog: %+v", top.Entity, res.Hypotheses)
+	}
+}
+
 func TestRankWeakEvidenceNamesNoCause(t *testing.T) {
 	g := shop(t)
 	in := Incident{Start: t0, Alerts: []Alert{{Entity: "frontend", Name: "HighLatency", At: t0, Severity: "warning"}}}
