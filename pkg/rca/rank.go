@@ -89,59 +89,89 @@ func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weigh
 }
 
 func collect(cands []string, ev []Evidence, g *topology.Graph, w Weights, sym map[Family]bool, al alerted) []*entityScore {
-	byName := make(map[string]*entityScore, len(cands))
+	c := collector{byName: make(map[string]*entityScore, len(cands)), g: g, sym: sym, al: al,
+		strongest: map[[3]string]float64{}, aliasDelta: map[[2]string]bool{}}
 	scores := make([]*entityScore, 0, len(cands))
-	for _, c := range cands {
-		if _, dup := byName[c]; dup {
-			continue
+	for _, name := range cands {
+		if _, dup := c.byName[name]; !dup {
+			s := &entityScore{name: name, perKind: map[Kind]float64{}, delta: map[string]float64{}}
+			c.byName[name] = s
+			scores = append(scores, s)
 		}
-		s := &entityScore{name: c, perKind: map[Kind]float64{}, delta: map[string]float64{}}
-		byName[c] = s
-		scores = append(scores, s)
 	}
-	// Repeats of one signal count once at their strongest: fifty alerts from one rule are
-	// one observation. A candidate's own evidence goes first, so that where it measured a
-	// signal itself its own change is the one compared along the call graph.
-	strongest := map[[3]string]float64{}
-	aliasDelta := map[[2]string]bool{}
+	// A candidate's own evidence goes first, so that where it measured a signal itself its
+	// own change is the one compared along the call graph.
 	for _, own := range []bool{true, false} {
 		for _, e := range ev {
-			s, ok := byName[e.Entity]
-			if ok != own {
-				continue
-			}
-			if !ok && g != nil {
-				// Evidence about another name of a candidate (an instance, the load
-				// balancer in front of it) is evidence about the candidate.
-				s, ok = byName[g.Canonical(e.Entity)]
-			}
-			if !ok || e.Strength <= 0 {
-				continue
-			}
-			if !own {
-				e.Detail = "as " + e.Entity + ": " + e.Detail
-				e.Entity = s.name
-			}
-			s.evidence = append(s.evidence, e)
-			if !e.Onset.IsZero() && e.Kind != KindTopology && (s.onset.IsZero() || e.Onset.Before(s.onset)) {
-				s.onset = e.Onset
-			}
-			key := [3]string{e.Entity, string(e.Kind), e.Signal}
-			switch d, had := s.delta[e.Signal]; {
-			case e.Delta == 0:
-			case own && e.Strength > strongest[key]:
-				s.delta[e.Signal] = e.Delta
-			case !own && (!had || aliasDelta[[2]string{s.name, e.Signal}] && math.Abs(e.Delta) > math.Abs(d)):
-				// Of several other names' measurements the largest change stands,
-				// whatever order they came in.
-				s.delta[e.Signal] = e.Delta
-				aliasDelta[[2]string{s.name, e.Signal}] = true
-			}
-			strongest[key] = math.Max(strongest[key], math.Min(e.Strength, 1)*relevance(e, sym, al))
+			c.add(e, own)
 		}
 	}
+	c.combine()
+	for _, s := range scores {
+		for k, f := range s.perKind {
+			s.own += prior[k] * w.Weight(k) * f
+		}
+		s.score = s.own
+	}
+	return scores
+}
+
+// collector files evidence under the candidates. Repeats of one signal count once at
+// their strongest: fifty alerts from one rule are one observation.
+type collector struct {
+	byName     map[string]*entityScore
+	g          *topology.Graph
+	sym        map[Family]bool
+	al         alerted
+	strongest  map[[3]string]float64 // entity, kind, signal
+	aliasDelta map[[2]string]bool    // the delta of entity's signal came from another name
+}
+
+// add files e under its candidate when own says e names the candidate itself, or under
+// the candidate it is another name of (an instance, the load balancer in front of it).
+func (c *collector) add(e Evidence, own bool) {
+	s, ok := c.byName[e.Entity]
+	if ok != own {
+		return
+	}
+	if !ok && c.g != nil {
+		s, ok = c.byName[c.g.Canonical(e.Entity)]
+	}
+	if !ok || e.Strength <= 0 {
+		return
+	}
+	if !own {
+		e.Detail = "as " + e.Entity + ": " + e.Detail
+		e.Entity = s.name
+	}
+	s.evidence = append(s.evidence, e)
+	if !e.Onset.IsZero() && e.Kind != KindTopology && (s.onset.IsZero() || e.Onset.Before(s.onset)) {
+		s.onset = e.Onset
+	}
+	key := [3]string{e.Entity, string(e.Kind), e.Signal}
+	c.keepDelta(s, e, own, key)
+	c.strongest[key] = math.Max(c.strongest[key], math.Min(e.Strength, 1)*relevance(e, c.sym, c.al))
+}
+
+// keepDelta records e's change as s's change in e's signal: its own strongest
+// measurement, else the largest of its other names', whatever order they came in.
+func (c *collector) keepDelta(s *entityScore, e Evidence, own bool, key [3]string) {
+	d, had := s.delta[e.Signal]
+	alias := [2]string{s.name, e.Signal}
+	switch {
+	case e.Delta == 0:
+	case own && e.Strength > c.strongest[key]:
+		s.delta[e.Signal] = e.Delta
+	case !own && (!had || c.aliasDelta[alias] && math.Abs(e.Delta) > math.Abs(d)):
+		s.delta[e.Signal] = e.Delta
+		c.aliasDelta[alias] = true
+	}
+}
+
+// combine turns the strongest evidence per signal into one figure per candidate and kind.
+func (c *collector) combine() {
 	sum := map[[2]string]float64{}
-	for key, st := range strongest {
+	for key, st := range c.strongest {
 		k2 := [2]string{key[0], key[1]}
 		if key[1] == string(KindAlert) {
 			sum[k2] += st
@@ -156,15 +186,8 @@ func collect(cands []string, ev []Evidence, g *topology.Graph, w Weights, sym ma
 			// that fifteen distinct alerts on one component still say more than five.
 			v = 1 - math.Exp(-v/alertSaturation)
 		}
-		byName[k2[0]].perKind[Kind(k2[1])] = v
+		c.byName[k2[0]].perKind[Kind(k2[1])] = v
 	}
-	for _, s := range scores {
-		for k, f := range s.perKind {
-			s.own += prior[k] * w.Weight(k) * f
-		}
-		s.score = s.own
-	}
-	return scores
 }
 
 // applyGraph adds the call-graph terms: support from abnormal components upstream, and
