@@ -45,28 +45,29 @@ func FamilyOf(name string) Family {
 // shows; evidence when the alerts show no known family at all counts fully.
 const otherFamily = 0.5
 
-// symptoms are the families the incident's alerts show.
-func symptoms(in Incident) map[Family]bool {
-	out := map[Family]bool{}
-	for _, a := range in.Alerts {
-		if f := FamilyOf(a.Name); f != FamilyOther {
-			out[f] = true
-		}
-	}
-	return out
-}
-
-// alerted is, per entity, the families its own alerts show.
+// alerted is, per entity, the families its own alerts show ("" for alerts that name no
+// entity).
 type alerted map[string]map[Family]bool
 
 func alertedFamilies(in Incident) alerted {
 	out := alerted{}
 	for _, a := range in.Alerts {
-		if f := FamilyOf(a.Name); f != FamilyOther && a.Entity != "" {
+		if f := FamilyOf(a.Name); f != FamilyOther {
 			if out[a.Entity] == nil {
 				out[a.Entity] = map[Family]bool{}
 			}
 			out[a.Entity][f] = true
+		}
+	}
+	return out
+}
+
+// symptoms are the families the incident's alerts show, whatever they are about.
+func (al alerted) symptoms() map[Family]bool {
+	out := map[Family]bool{}
+	for _, fs := range al {
+		for f := range fs {
+			out[f] = true
 		}
 	}
 	return out
@@ -82,7 +83,7 @@ func relevance(e Evidence, sym map[Family]bool, al alerted) float64 {
 	}
 	f := FamilyOf(e.Signal)
 	switch {
-	case al[e.Entity][f]:
+	case e.Entity != "" && al[e.Entity][f]:
 		return 0
 	case len(sym) == 0 || sym[f]:
 		return 1

@@ -147,7 +147,7 @@ func (h *History) Weigh(in Incident, ev []Evidence) []Evidence {
 	out := make([]Evidence, len(ev))
 	for i, e := range ev {
 		out[i] = e
-		seen := df[keyOf(e)]
+		seen := df[i]
 		if w := rarity(float64(seen) / float64(n)); w < 1 && !derived(e) {
 			out[i].Strength *= w
 			out[i].Detail += fmt.Sprintf(" (seen in %d of the last %d incidents: counts %.2f)", seen, n, w)
@@ -166,8 +166,8 @@ func rarity(share float64) float64 {
 }
 
 // counts returns how many of in's tenant's incidents other than in the history holds and,
-// for each key of ev, in how many of them it was present.
-func (h *History) counts(in Incident, ev []Evidence) (int, map[evidenceKey]int) {
+// for each piece of ev, in how many of them its key was present.
+func (h *History) counts(in Incident, ev []Evidence) (int, []int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t := h.byTen[in.Tenant]
@@ -179,15 +179,15 @@ func (h *History) counts(in Incident, ev []Evidence) (int, map[evidenceKey]int) 
 		own[k] = true
 	}
 	n := len(t.order)
-	if _, ok := t.keys[in.ID]; ok {
+	if _, observed := t.keys[in.ID]; observed {
 		n--
 	}
-	df := make(map[evidenceKey]int, len(ev))
-	for _, e := range ev {
+	df := make([]int, len(ev))
+	for i, e := range ev {
 		k := keyOf(e)
-		df[k] = t.df[k]
+		df[i] = t.df[k]
 		if own[k] {
-			df[k]--
+			df[i]--
 		}
 	}
 	return n, df

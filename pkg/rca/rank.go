@@ -78,8 +78,9 @@ func AlertEvidence(alerts []Alert) []Evidence {
 // peer resolved to it) counts for the candidate; other evidence about entities that are
 // not candidates is ignored.
 func Rank(in Incident, cands []string, ev []Evidence, g *topology.Graph, w Weights, max int) Result {
-	sym := symptoms(in)
-	scores := collect(cands, ev, g, w, sym, alertedFamilies(in))
+	al := alertedFamilies(in)
+	sym := al.symptoms()
+	scores := collect(cands, ev, g, w, sym, al)
 	applyGraph(scores, alertingEntities(in), g, sym)
 	applyEarliest(scores)
 	slices.SortStableFunc(scores, func(a, b *entityScore) int {
