@@ -30,8 +30,12 @@ type Point struct {
 	Score   float64
 	Anomaly int8 // 1 above the baseline, -1 below, 0 when not flagged or not judged
 	// Surprise is −log10 of how rarely this series produces a point this unusual (0 for
-	// gaps and while warming up); the point is flagged when it reaches the threshold.
+	// gaps and while warming up), moved by how new the shape leading to it is; the point is
+	// flagged when it reaches the threshold.
 	Surprise float64
+	// Rarity is the surprise before the shape was weighed: how rare the point's value and
+	// residual are, whether or not the series has shown this pattern before.
+	Rarity float64
 }
 
 // Model is a streaming, causal band model: a robust level, an optional seasonal profile and a
@@ -41,6 +45,7 @@ type Model struct {
 	width     float64 // fallback band half-width while the scorer has no history
 	threshold float64 // surprise at which a point is flagged
 	sc        scorer
+	shapes    shapeMemory
 	limit     float64 // band half-width from the scorer, cached per refresh of its fit
 	limitAt   int     // the refresh it was computed at
 	n         int     // observations seen (gaps excluded)
@@ -69,6 +74,7 @@ func (m *Model) Clone() *Model {
 	c.season = append([]float64(nil), m.season...)
 	c.smad = append([]float64(nil), m.smad...)
 	c.sc = m.sc.clone()
+	c.shapes = m.shapes.clone()
 	if m.finder != nil {
 		c.finder = m.finder.clone()
 	}
@@ -83,7 +89,7 @@ func (m *Model) Seen() int { return m.n }
 
 // SizeBytes approximates the memory the model holds, for cache accounting.
 func (m *Model) SizeBytes() int {
-	size := 128 + 8*len(m.season) + 8*len(m.smad) + m.sc.sizeBytes()
+	size := 128 + 8*len(m.season) + 8*len(m.smad) + m.sc.sizeBytes() + m.shapes.sizeBytes()
 	if m.finder != nil {
 		size += m.finder.sizeBytes()
 	}
@@ -120,11 +126,18 @@ func (m *Model) Update(t int64, v float64) Point {
 		return p
 	}
 	r := v - base
-	p.Surprise = m.sc.observe(r/sd, v, judged)
+	m.shapes.add(v)
+	p.Rarity = m.sc.observe(r/sd, v, judged)
+	p.Surprise = p.Rarity
+	outside := judged && math.Abs(r) > half
+	if p.Rarity >= shapeFrom || outside {
+		p.Surprise = m.shapes.weigh(p.Rarity)
+	}
 	p.Score = p.Surprise / m.threshold
-	if judged && math.Abs(r) > half {
+	if outside && p.Surprise >= p.Rarity {
 		// The band moves only when the scorer's fit is refreshed, so between refreshes the
-		// residual's own surprise can lag it by a little; outside the band is flagged, always.
+		// residual's own surprise can lag it by a little; outside the band is flagged unless
+		// the shape that led there is one the series has shown before.
 		p.Score = max(p.Score, 1)
 	}
 	if p.Score >= 1 {

@@ -23,7 +23,10 @@ func NABScores(times []int64, values []float64, cfg Config) []float64 {
 	out := make([]float64, len(values))
 	hold, last := 0, 0.0
 	for i, t := range times {
-		s := m.Update(t, values[i]).Surprise
+		p := m.Update(t, values[i])
+		// Events are delimited by the statistics' own surprise: a repeated shape does not
+		// report, but it is still part of the event that holds later points back.
+		s := p.Rarity
 		if hold > 0 {
 			hold--
 			if s < last+nabMargin {
@@ -34,7 +37,7 @@ func NABScores(times []int64, values []float64, cfg Config) []float64 {
 			continue
 		}
 		hold, last = nabHold, s
-		out[i] = s / (s + cfg.Threshold())
+		out[i] = p.Surprise / (p.Surprise + cfg.Threshold())
 	}
 	return out
 }
