@@ -25,8 +25,9 @@ type Point struct {
 	Lower    float64 // lower edge of the band of normal variation (NaN while warming up)
 	Upper    float64 // upper edge
 	// Score is the surprise in units of the flag threshold: 1 or more is an anomaly. Every
-	// point outside the band scores above 1; a point inside it can too, when it is the
-	// start of a shift or a level never seen before. NaN for gaps.
+	// point outside the band scores above 1 unless the shape leading to it is a repeat; a
+	// point inside it can too, when it is the start of a shift or a level never seen
+	// before. NaN for gaps.
 	Score   float64
 	Anomaly int8 // 1 above the baseline, -1 below, 0 when not flagged or not judged
 	// Surprise is −log10 of how rarely this series produces a point this unusual (0 for
@@ -44,6 +45,10 @@ type Point struct {
 type Model struct {
 	width     float64 // fallback band half-width while the scorer has no history
 	threshold float64 // surprise at which a point is flagged
+	// shapeFrom is the least surprise whose shape is weighed: the least that a new shape
+	// could lift to the threshold. Below it the flag is decided already, and the search for
+	// the nearest earlier shape is not worth its cost.
+	shapeFrom float64
 	sc        scorer
 	shapes    shapeMemory
 	limit     float64 // band half-width from the scorer, cached per refresh of its fit
@@ -62,6 +67,7 @@ type Model struct {
 // NewModel returns a model with no history.
 func NewModel(cfg Config) *Model {
 	m := &Model{width: cfg.Width(), threshold: cfg.Threshold(), want: cfg.Seasonality.period()}
+	m.shapeFrom = m.threshold - shapeWeight*math.Log10(shapeMax)
 	if cfg.Seasonality != SeasonalityNone {
 		m.finder = newPeriodFinder()
 	}
@@ -130,7 +136,7 @@ func (m *Model) Update(t int64, v float64) Point {
 	p.Rarity = m.sc.observe(r/sd, v, judged)
 	p.Surprise = p.Rarity
 	outside := judged && math.Abs(r) > half
-	if p.Rarity >= shapeFrom || outside {
+	if p.Rarity >= m.shapeFrom || outside {
 		p.Surprise = m.shapes.weigh(p.Rarity)
 	}
 	p.Score = p.Surprise / m.threshold

@@ -16,9 +16,9 @@ const (
 	shapeLen = 16
 	// shapeMemoryLen bounds the history searched, which bounds the cost of a judgement.
 	shapeMemoryLen = 4096
-	// shapeFrom is the least surprise that asks for the shape's novelty: below it the point
-	// is not news whatever its shape, and the search is not worth its cost.
-	shapeFrom = 1.0
+	// shapeSlack is the room after the window: the buffer slides back once per shapeSlack
+	// values, copying the window, so the slack trades memory against copying.
+	shapeSlack = 1024
 	// shapeWeight is the surprise (in decades of probability) a tenfold change in the shape's
 	// distance to its nearest neighbour is worth.
 	shapeWeight = 3.0
@@ -27,8 +27,8 @@ const (
 	shapeMin, shapeMax = 1e-3, 3.0
 )
 
-// shapeMemory holds the last shapeMemoryLen values contiguously (in a buffer twice that
-// size, slid back when full) and the sum of the absolute steps between them: the series'
+// shapeMemory holds the last shapeMemoryLen values contiguously (in a buffer with
+// shapeSlack values of room, slid back when full) and the sum of the absolute steps between them: the series'
 // own unit of distance.
 type shapeMemory struct {
 	buf   []float64
@@ -48,7 +48,7 @@ func (s *shapeMemory) window() []float64 {
 
 func (s *shapeMemory) add(v float64) {
 	if s.buf == nil {
-		s.buf = make([]float64, 0, 2*shapeMemoryLen)
+		s.buf = make([]float64, 0, shapeMemoryLen+shapeSlack)
 	}
 	if len(s.buf) == cap(s.buf) {
 		// Slide the window to the front, and recount its steps so rounding cannot drift.
@@ -81,13 +81,31 @@ func (s *shapeMemory) novelty() float64 {
 		return shapeMax
 	}
 	cur := h[n-shapeLen:]
+	last := shapeLen - 1
+	// A lower bound rules most earlier shapes out in constant time: the squared distance is
+	// at least the latest values' squared difference plus the squared difference of the
+	// other values' sums over their count (Cauchy–Schwarz). Sums are of values less the
+	// current shape's latest, so they stay small whatever the series' level; the bound is
+	// shaded by 1 % against their rounding.
+	ref := cur[last]
+	var curSum, oldSum float64
+	for j := range last {
+		curSum += cur[j] - ref
+		oldSum += h[j] - ref
+	}
 	best := math.Inf(1)
 	// Earlier shapes end at least shapeLen values back, so none overlaps the current one.
 	for end := shapeLen; end <= n-shapeLen; end++ {
-		// Latest values first: the point being judged is the unusual one, so most earlier
-		// shapes are ruled out on their first comparisons.
-		old, d := h[end-shapeLen:end], 0.0
-		for j := shapeLen - 1; j >= 0; j-- {
+		old := h[end-shapeLen : end]
+		if end > shapeLen {
+			oldSum += old[last-1] - h[end-shapeLen-1]
+		}
+		x, m := old[last]-ref, oldSum-curSum
+		if 0.99*(x*x+m*m/float64(last)) >= best {
+			continue
+		}
+		d := 0.0
+		for j := last; j >= 0; j-- {
 			x := old[j] - cur[j]
 			if d += x * x; d >= best {
 				break

@@ -76,7 +76,8 @@ func bandFrames(res *bands.Response, a query.Anomaly, meta *data.FrameMeta) data
 }
 
 // scoreFrames is one single-value frame per series holding only the anomaly score: the shape
-// Grafana Alerting's Reduce/Math/Threshold expressions expect (score ≥ 1 = flagged; every point outside the band is).
+// Grafana Alerting's Reduce/Math/Threshold expressions expect (score ≥ 1 = flagged; every
+// point outside the band is, unless it repeats a shape the series has shown before).
 func scoreFrames(res *bands.Response, a query.Anomaly, meta *data.FrameMeta) data.Frames {
 	frames := make(data.Frames, 0, len(res.Series))
 	for _, s := range res.Series {
