@@ -28,8 +28,9 @@ const (
 )
 
 // shapeMemory holds the last shapeMemoryLen values contiguously (in a buffer with
-// shapeSlack values of room, slid back when full) and the sum of the absolute steps between them: the series'
-// own unit of distance.
+// shapeSlack values of room, slid back when full) and the sum of the absolute steps between
+// them: the series' own unit of distance. Infinite values are not remembered: one would make
+// every distance infinite for the next 4,096 values.
 type shapeMemory struct {
 	buf   []float64
 	steps float64 // Σ|v[k]−v[k−1]| over consecutive values in the window
@@ -47,6 +48,9 @@ func (s *shapeMemory) window() []float64 {
 }
 
 func (s *shapeMemory) add(v float64) {
+	if math.IsInf(v, 0) {
+		return
+	}
 	if s.buf == nil {
 		s.buf = make([]float64, 0, shapeMemoryLen+shapeSlack)
 	}

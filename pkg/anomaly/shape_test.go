@@ -141,3 +141,21 @@ func TestModelWeighsRepeatedBursts(t *testing.T) {
 		t.Errorf("second burst: surprise %.2f, want well below the first's %.2f", second.Surprise, first.Surprise)
 	}
 }
+
+// TestShapeMemorySkipsInfinities: an infinite value is not remembered, so later judgements
+// stay finite.
+func TestShapeMemorySkipsInfinities(t *testing.T) {
+	var s shapeMemory
+	for i, v := range noisyHistory(500, 100, 6) {
+		if i == 200 {
+			s.add(math.Inf(1))
+		}
+		s.add(v)
+	}
+	if got := s.weigh(4); math.IsNaN(got) || math.IsInf(got, 0) {
+		t.Errorf("weigh after an infinite value = %v, want finite", got)
+	}
+	if len(s.window()) != 500 {
+		t.Errorf("window holds %d values, want the 500 finite ones", len(s.window()))
+	}
+}
