@@ -228,10 +228,7 @@ func direction(c forecast.Crossing) string {
 // crossingAnnotations is an annotation per crossing found within the horizon: a region from
 // the earliest to the latest time the interval allows, the expected time in its text.
 func crossingAnnotations(cs []crossing, p forecastPlan) *data.Frame {
-	var starts, ends []time.Time
-	var regions []bool
-	var titles, texts, colors []string
-	var tags []json.RawMessage
+	var rows annotationRows
 	for _, c := range cs {
 		if !c.Found() {
 			continue
@@ -244,28 +241,14 @@ func crossingAnnotations(cs []crossing, p forecastPlan) *data.Frame {
 		if math.IsInf(end, 1) { // the optimistic bound never gets there: the region runs to the horizon's end
 			end = float64(len(c.fit.res.Mean))
 		}
-		starts, ends = append(starts, at(c.Earliest)), append(ends, at(end))
-		regions = append(regions, end > c.Earliest)
 		verb := "falls to"
 		if c.Rising {
 			verb = "rises to"
 		}
-		titles = append(titles, fmt.Sprintf("%s: forecast %s %g", c.fit.name, verb, *p.q.Threshold))
-		texts = append(texts, crossingText(c, p))
-		tags = append(tags, annotationTags)
-		colors = append(colors, crossingColor)
+		title := fmt.Sprintf("%s: forecast %s %g", c.fit.name, verb, *p.q.Threshold)
+		rows.add(at(c.Earliest), at(end), end > c.Earliest, title, crossingText(c, p), annotationTags, crossingColor)
 	}
-	frame := data.NewFrame("threshold crossings",
-		data.NewField("time", nil, starts),
-		data.NewField("timeEnd", nil, ends),
-		data.NewField("isRegion", nil, regions),
-		data.NewField("title", nil, titles),
-		data.NewField("text", nil, texts),
-		data.NewField("tags", nil, tags),
-		data.NewField("color", nil, colors),
-	)
-	frame.Meta = &data.FrameMeta{DataTopic: data.DataTopicAnnotations}
-	return frame
+	return rows.frame("threshold crossings", &data.FrameMeta{DataTopic: data.DataTopicAnnotations})
 }
 
 // crossingText says when, in durations after the last observed value, which read the same

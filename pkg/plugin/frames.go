@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -183,4 +184,33 @@ func legend(format string, labels map[string]string, expr string) string {
 		parts[i] = fmt.Sprintf("%s=%q", n, labels[n])
 	}
 	return labels["__name__"] + "{" + strings.Join(parts, ", ") + "}"
+}
+
+// annotationRows are the columns of a Grafana annotation frame, filled one annotation at a
+// time: the shape both incident regions and forecast crossings are drawn in.
+type annotationRows struct {
+	starts, ends          []time.Time
+	regions               []bool
+	titles, texts, colors []string
+	tags                  []json.RawMessage
+}
+
+func (a *annotationRows) add(start, end time.Time, region bool, title, text string, tags json.RawMessage, color string) {
+	a.starts, a.ends, a.regions = append(a.starts, start), append(a.ends, end), append(a.regions, region)
+	a.titles, a.texts, a.colors = append(a.titles, title), append(a.texts, text), append(a.colors, color)
+	a.tags = append(a.tags, tags)
+}
+
+func (a *annotationRows) frame(name string, meta *data.FrameMeta) *data.Frame {
+	f := data.NewFrame(name,
+		data.NewField("time", nil, a.starts),
+		data.NewField("timeEnd", nil, a.ends),
+		data.NewField("isRegion", nil, a.regions),
+		data.NewField("title", nil, a.titles),
+		data.NewField("text", nil, a.texts),
+		data.NewField("tags", nil, a.tags),
+		data.NewField("color", nil, a.colors),
+	)
+	f.Meta = meta
+	return f
 }

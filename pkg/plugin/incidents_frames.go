@@ -173,31 +173,12 @@ func firstURL(ev []receiver.Evidence) string {
 // annotationsFrame draws each incident as a region from its start to its resolution (now
 // while it is open), its text naming the probable cause and the best hypotheses.
 func annotationsFrame(incidents []receiver.Incident, analyses map[string]receiver.Analysis, now time.Time, meta *data.FrameMeta) *data.Frame {
-	n := len(incidents)
-	var (
-		starts, ends          = make([]time.Time, n), make([]time.Time, n)
-		regions               = make([]bool, n)
-		titles, texts, colors = make([]string, n), make([]string, n), make([]string, n)
-		tags                  = make([]json.RawMessage, n)
-	)
-	for i, in := range incidents {
-		starts[i], ends[i], regions[i] = in.StartedAt.UTC(), in.End(now).UTC(), true
-		titles[i] = in.Title
-		texts[i] = annotationText(in, analyses[in.ID])
-		colors[i] = stateColors[in.State]
-		tags[i], _ = json.Marshal(slices.Concat([]string{"foresight", "incident", in.State, in.Severity}, in.Services))
+	var rows annotationRows
+	for _, in := range incidents {
+		tags, _ := json.Marshal(slices.Concat([]string{"foresight", "incident", in.State, in.Severity}, in.Services))
+		rows.add(in.StartedAt.UTC(), in.End(now).UTC(), true, in.Title, annotationText(in, analyses[in.ID]), tags, stateColors[in.State])
 	}
-	f := data.NewFrame("incident annotations",
-		data.NewField("time", nil, starts),
-		data.NewField("timeEnd", nil, ends),
-		data.NewField("isRegion", nil, regions),
-		data.NewField("title", nil, titles),
-		data.NewField("text", nil, texts),
-		data.NewField("tags", nil, tags),
-		data.NewField("color", nil, colors),
-	)
-	f.Meta = meta
-	return f
+	return rows.frame("incident annotations", meta)
 }
 
 // annotationText is the incident's title, its probable cause with confidence and its best

@@ -24,11 +24,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/foresight-aiops/foresight/pkg/internal/httpjson"
+	"github.com/foresight-aiops/foresight/pkg/internal/proc"
 )
 
 // Environment variables that control how binaries are found.
@@ -324,20 +324,7 @@ func (s *Server) start(tb testing.TB, bin string, args []string) {
 // cleanup, so tests only call it to stop Prometheus early.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
-		select {
-		case <-s.done:
-			return
-		default:
-		}
-		// Signal only our own child, by its PID, while we still hold it
-		// un-reaped, so the PID cannot have been reused.
-		_ = s.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(stopTimeout):
-			_ = s.cmd.Process.Kill()
-			<-s.done
-		}
+		proc.Terminate(s.cmd.Process, s.done, stopTimeout)
 	})
 }
 

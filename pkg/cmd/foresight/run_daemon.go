@@ -12,10 +12,10 @@ import (
 	"os/exec"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/foresight-aiops/foresight/pkg/internal/httpjson"
+	"github.com/foresight-aiops/foresight/pkg/internal/proc"
 )
 
 // daemonSpec says how to start a server that binds its own port: Prometheus or
@@ -134,19 +134,7 @@ func (d *daemon) waitReady(ctx context.Context) error {
 // stop sends SIGTERM and waits, killing the process after 10 s.
 func (d *daemon) stop() {
 	d.once.Do(func() {
-		select {
-		case <-d.done:
-			return
-		default:
-		}
-		// Our own child, by its PID, not yet reaped: the PID cannot be someone else's.
-		_ = d.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-d.done:
-		case <-time.After(10 * time.Second):
-			_ = d.cmd.Process.Kill()
-			<-d.done
-		}
+		proc.Terminate(d.cmd.Process, d.done, 10*time.Second)
 	})
 }
 

@@ -13,11 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/foresight-aiops/foresight/pkg/internal/httpjson"
+	"github.com/foresight-aiops/foresight/pkg/internal/proc"
 	"github.com/foresight-aiops/foresight/pkg/promtest"
 )
 
@@ -135,18 +135,7 @@ func (d *daemon) start(tb testing.TB, bin string, args []string) {
 // while it is still un-reaped, so the PID cannot have been reused.
 func (d *daemon) Stop() {
 	d.stopOnce.Do(func() {
-		select {
-		case <-d.done:
-			return
-		default:
-		}
-		_ = d.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-d.done:
-		case <-time.After(10 * time.Second):
-			_ = d.cmd.Process.Kill()
-			<-d.done
-		}
+		proc.Terminate(d.cmd.Process, d.done, 10*time.Second)
 	})
 }
 
