@@ -53,10 +53,10 @@ func (m *Model) Run(times []int64, values []float64, out *Result) {
 }
 
 // Learn feeds the points to the model in order without keeping its judgement: the way to
-// train on history nobody will look at.
+// train on history nobody will look at. The model ends in the state Run would leave it in.
 func (m *Model) Learn(times []int64, values []float64) {
 	for i, t := range times {
-		m.Update(t, values[i])
+		m.update(t, values[i], false)
 	}
 }
 

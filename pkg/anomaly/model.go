@@ -75,16 +75,41 @@ func NewModel(cfg Config) *Model {
 }
 
 // Clone returns an independent copy of the model's state.
-func (m *Model) Clone() *Model {
-	c := *m
-	c.season = append([]float64(nil), m.season...)
-	c.smad = append([]float64(nil), m.smad...)
-	c.sc = m.sc.clone()
-	c.shapes = m.shapes.clone()
-	if m.finder != nil {
-		c.finder = m.finder.clone()
+func (m *Model) Clone() *Model { return m.CloneInto(nil) }
+
+// CloneInto makes dst an independent copy of the model's state, reusing dst's memory, and
+// returns it; a nil dst is allocated. A copy made again and again into one scratch model
+// (one per series of a panel, each run over a few provisional points and dropped) then
+// allocates once instead of a whole model per series. dst must not be m.
+func (m *Model) CloneInto(dst *Model) *Model {
+	if dst == nil {
+		dst = new(Model)
 	}
-	return &c
+	buf := *dst
+	*dst = *m
+	dst.season = copyInto(buf.season, m.season)
+	dst.smad = copyInto(buf.smad, m.smad)
+	dst.sc = m.sc.cloneInto(buf.sc)
+	dst.shapes = m.shapes.cloneInto(buf.shapes)
+	if m.finder != nil {
+		dst.finder = m.finder.cloneInto(buf.finder)
+	}
+	return dst
+}
+
+// copyInto copies src into dst's memory when dst has room for src's capacity, and keeps
+// that capacity: buffers sized up front so they never grow must stay so in a copy.
+func copyInto[T any](dst, src []T) []T {
+	if src == nil {
+		return nil
+	}
+	if cap(dst) < cap(src) {
+		dst = make([]T, len(src), cap(src))
+	} else {
+		dst = dst[:len(src)]
+	}
+	copy(dst, src)
+	return dst
 }
 
 // Period is the seasonal period being modelled, 0 when none is.
@@ -104,7 +129,12 @@ func (m *Model) SizeBytes() int {
 
 // Update judges the observation v at time t (Unix ms) against the model, then learns from it.
 // Times must increase; a NaN v is a gap: it is judged as nothing and teaches nothing.
-func (m *Model) Update(t int64, v float64) Point {
+func (m *Model) Update(t int64, v float64) Point { return m.update(t, v, true) }
+
+// update is Update; weigh false skips weighing the shape, which changes the point's
+// surprise but nothing the model learns: the way to train on history nobody will look at,
+// without paying for the search for earlier shapes.
+func (m *Model) update(t int64, v float64, weigh bool) Point {
 	base := m.level
 	var i0, i1 int
 	var w float64
@@ -136,7 +166,7 @@ func (m *Model) Update(t int64, v float64) Point {
 	p.Rarity = m.sc.observe(r/sd, v, judged)
 	p.Surprise = p.Rarity
 	outside := judged && math.Abs(r) > half
-	if p.Rarity >= m.shapeFrom || outside {
+	if weigh && (p.Rarity >= m.shapeFrom || outside) {
 		p.Surprise = m.shapes.weigh(p.Rarity)
 	}
 	p.Score = p.Surprise / m.threshold

@@ -242,3 +242,62 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func same(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }
+
+// TestLearnMatchesRun: training with Learn, which skips the shape search, leaves the model
+// in exactly the state Run does, so later judgements cannot tell how it was trained.
+func TestLearnMatchesRun(t *testing.T) {
+	s := synth(4*1440, minute, 3, 12, dailySine)
+	for _, at := range []int{1000, 2500, 3*1440 + 200} { // spikes, so shapes are weighed
+		s.Values[at] += 40
+		s.Values[at+1] += 25
+	}
+	full, _, _ := Detect(s, DefaultConfig())
+	cut := 3 * 1440
+	m := NewModel(DefaultConfig())
+	m.Learn(s.Times[:cut], s.Values[:cut])
+	var rest Result
+	m.Run(s.Times[cut:], s.Values[cut:], &rest)
+	flagged := 0
+	for i := range rest.Len() {
+		j := cut + i
+		if !same(rest.Baseline[i], full.Baseline[j]) || !same(rest.Upper[i], full.Upper[j]) ||
+			!same(rest.Score[i], full.Score[j]) || rest.Anomaly[i] != full.Anomaly[j] {
+			t.Fatalf("point %d: learned then run: score %v, one run: %v", j, rest.Score[i], full.Score[j])
+		}
+		if rest.Anomaly[i] != 0 {
+			flagged++
+		}
+	}
+	if flagged == 0 {
+		t.Fatal("the spike after the cut was not flagged: the comparison proves nothing")
+	}
+}
+
+// TestCloneIntoReusesScratch: a scratch model copied into again and again (from models of
+// different series, ages and periods) continues exactly as a fresh clone would.
+func TestCloneIntoReusesScratch(t *testing.T) {
+	flat := func(int64) float64 { return 50 }
+	sources := []series.Series{
+		synth(3*1440, minute, 3, 13, dailySine),
+		synth(200, minute, 1, 14, flat),
+		synth(2*1440+5, minute, 2, 15, dailySine),
+	}
+	var scratch *Model
+	for k, s := range sources {
+		cut := len(s.Values) - 60
+		_, m, _ := Detect(series.Series{Times: s.Times[:cut], Values: s.Values[:cut]}, DefaultConfig())
+		var want, got Result
+		fresh := m.Clone()
+		fresh.Run(s.Times[cut:], s.Values[cut:], &want)
+		scratch = m.CloneInto(scratch)
+		scratch.Run(s.Times[cut:], s.Values[cut:], &got)
+		for i := range want.Len() {
+			if !same(got.Baseline[i], want.Baseline[i]) || !same(got.Upper[i], want.Upper[i]) || !same(got.Score[i], want.Score[i]) {
+				t.Fatalf("source %d point %d: scratch %v/%v, fresh clone %v/%v", k, i, got.Baseline[i], got.Score[i], want.Baseline[i], want.Score[i])
+			}
+		}
+		if scratch.Period() != fresh.Period() {
+			t.Fatalf("source %d: scratch period %v, fresh clone %v", k, scratch.Period(), fresh.Period())
+		}
+	}
+}

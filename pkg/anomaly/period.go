@@ -28,10 +28,15 @@ type periodFinder struct {
 
 func newPeriodFinder() *periodFinder { return &periodFinder{} }
 
-func (f *periodFinder) clone() *periodFinder {
-	c := *f
-	c.bins = append([]float64(nil), f.bins...)
-	return &c
+// cloneInto copies the finder into buf's memory (nil: new memory).
+func (f *periodFinder) cloneInto(buf *periodFinder) *periodFinder {
+	if buf == nil {
+		buf = new(periodFinder)
+	}
+	bins := buf.bins
+	*buf = *f
+	buf.bins = copyInto(bins, f.bins)
+	return buf
 }
 
 func (f *periodFinder) sizeBytes() int { return 64 + 8*cap(f.bins) }

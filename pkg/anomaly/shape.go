@@ -34,10 +34,17 @@ const (
 type shapeMemory struct {
 	buf   []float64
 	steps float64 // Σ|v[k]−v[k−1]| over consecutive values in the window
+	// lag is how far back the last nearest shape ended. It is tried first: the next point's
+	// nearest shape is usually at the same lag (an event's later points, a seasonal repeat),
+	// and a close first match lets the lower bound rule out nearly all the others.
+	lag int
 }
 
-func (s *shapeMemory) clone() shapeMemory {
-	return shapeMemory{buf: append(make([]float64, 0, cap(s.buf)), s.buf...), steps: s.steps}
+// cloneInto copies the memory, reusing buf's storage.
+func (s *shapeMemory) cloneInto(buf shapeMemory) shapeMemory {
+	c := *s
+	c.buf = copyInto(buf.buf, s.buf)
+	return c
 }
 
 func (s *shapeMemory) sizeBytes() int { return 8 * cap(s.buf) }
@@ -97,28 +104,41 @@ func (s *shapeMemory) novelty() float64 {
 		curSum += cur[j] - ref
 		oldSum += h[j] - ref
 	}
-	best := math.Inf(1)
+	best, bestEnd := math.Inf(1), -1
 	// Earlier shapes end at least shapeLen values back, so none overlaps the current one.
+	if end := n - s.lag; s.lag > 0 && end >= shapeLen && end <= n-shapeLen {
+		best, bestEnd = sqDistance(h[end-shapeLen:end], cur, best), end
+	}
+	const shade = 0.99 / (shapeLen - 1)
 	for end := shapeLen; end <= n-shapeLen; end++ {
 		old := h[end-shapeLen : end]
 		if end > shapeLen {
 			oldSum += old[last-1] - h[end-shapeLen-1]
 		}
 		x, m := old[last]-ref, oldSum-curSum
-		if 0.99*(x*x+m*m/float64(last)) >= best {
+		if 0.99*x*x+shade*m*m >= best {
 			continue
 		}
-		d := 0.0
-		for j := last; j >= 0; j-- {
-			x := old[j] - cur[j]
-			if d += x * x; d >= best {
-				break
-			}
+		if d := sqDistance(old, cur, best); d < best {
+			best, bestEnd = d, end
 		}
-		best = min(best, d)
 	}
+	s.lag = n - bestEnd
 	unit := s.steps / float64(n-1)
 	return max(shapeMin, min(shapeMax, math.Sqrt(best/shapeLen)/unit))
+}
+
+// sqDistance is the squared distance between two shapes, abandoned (returning a value ≥
+// best) as soon as it reaches best. The latest values are compared first: they differ most.
+func sqDistance(old, cur []float64, best float64) float64 {
+	d := 0.0
+	for j := len(cur) - 1; j >= 0; j-- {
+		x := old[j] - cur[j]
+		if d += x * x; d >= best {
+			return d
+		}
+	}
+	return d
 }
 
 // weigh moves a surprise by the novelty of the shape that led to it.

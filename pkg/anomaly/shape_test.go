@@ -107,7 +107,7 @@ func TestShapeMemorySlides(t *testing.T) {
 	if math.Abs(s.steps-steps) > 1e-6*steps {
 		t.Errorf("step sum %.6f, recount %.6f", s.steps, steps)
 	}
-	c := s.clone()
+	c := s.cloneInto(shapeMemory{})
 	c.add(0)
 	if s.window()[len(s.window())-1] == 0 {
 		t.Error("adding to a clone changed the original")

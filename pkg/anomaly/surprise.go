@@ -33,9 +33,10 @@ type scorer struct {
 	values valueHistory
 }
 
-func (s *scorer) clone() scorer {
+// cloneInto copies the scorer, reusing buf's storage.
+func (s *scorer) cloneInto(buf scorer) scorer {
 	c := *s
-	c.values = s.values.clone()
+	c.values = s.values.cloneInto(buf.values)
 	return c
 }
 

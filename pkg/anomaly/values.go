@@ -38,14 +38,15 @@ type valueHistory struct {
 	beyond                         int // pending values past those extremes
 }
 
-func (h *valueHistory) clone() valueHistory {
+// cloneInto copies the history, reusing buf's storage.
+func (h *valueHistory) cloneInto(buf valueHistory) valueHistory {
 	c := *h
-	c.recent = slices.Clone(h.recent)
-	c.added = slices.Clone(h.added)
-	c.expired = slices.Clone(h.expired)
-	c.snap = append(make([]float64, 0, cap(h.snap)), h.snap...)
-	c.all = append(make([]float64, 0, cap(h.all)), h.all...)
-	c.pending = slices.Clone(h.pending)
+	c.recent = copyInto(buf.recent, h.recent)
+	c.added = copyInto(buf.added, h.added)
+	c.expired = copyInto(buf.expired, h.expired)
+	c.snap = copyInto(buf.snap, h.snap)
+	c.all = copyInto(buf.all, h.all)
+	c.pending = copyInto(buf.pending, h.pending)
 	return c
 }
 

@@ -144,6 +144,7 @@ func (e *entry) outputsFrom() int64 {
 // running a copy of each model over the provisional points.
 func (e *entry) view(g grid) []SeriesBand {
 	out := make([]SeriesBand, 0, len(e.tracks))
+	var scratch *anomaly.Model // one copy reused for every series' provisional points
 	for _, t := range e.tracks {
 		i, j := t.indexOf(g.panelFrom), t.indexOf(g.panelTo+1)
 		if i == j {
@@ -158,9 +159,9 @@ func (e *entry) view(g grid) []SeriesBand {
 		committed := min(j, t.consumed)
 		sb.Band = sliceResult(t.out, i-t.outAt(), committed-t.outAt())
 		if j > committed {
-			m := t.model.Clone()
-			m.Run(t.hist.Times[committed:j], t.hist.Values[committed:j], &sb.Band)
-			sb.Period = m.Period()
+			scratch = t.model.CloneInto(scratch)
+			scratch.Run(t.hist.Times[committed:j], t.hist.Values[committed:j], &sb.Band)
+			sb.Period = scratch.Period()
 		}
 		out = append(out, sb)
 	}
