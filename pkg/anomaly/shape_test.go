@@ -159,3 +159,53 @@ func TestShapeMemorySkipsInfinities(t *testing.T) {
 		t.Errorf("window holds %d values, want the 500 finite ones", len(s.window()))
 	}
 }
+
+// TestShapeNoveltyMatchesBruteForce: the pruned search (lower bound, early abandoning, the
+// last lag tried first) finds exactly the nearest shape a plain scan finds, on series where
+// pruning is easy (a walk at a high level) and hard (noise), across the buffer's slides.
+func TestShapeNoveltyMatchesBruteForce(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		level float64
+		walk  float64
+	}{
+		{"noise", 0, 0},
+		{"walk far from zero", 1e6, 1},
+		{"noisy sine", 100, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(7, 8))
+			var s shapeMemory
+			x := tc.level
+			for i := range 3 * (shapeMemoryLen + shapeSlack) {
+				x += tc.walk * rng.NormFloat64()
+				v := x + rng.NormFloat64()
+				if tc.name == "noisy sine" {
+					v += 20 * math.Sin(float64(i)/30)
+				}
+				s.add(v)
+				if i%97 != 0 || i < 4*shapeLen {
+					continue
+				}
+				if got, want := s.novelty(), bruteNovelty(s.window(), s.steps); math.Abs(got-want) > 1e-9*want {
+					t.Fatalf("value %d: novelty %v, brute force %v", i, got, want)
+				}
+			}
+		})
+	}
+}
+
+func bruteNovelty(h []float64, steps float64) float64 {
+	n := len(h)
+	cur := h[n-shapeLen:]
+	best := math.Inf(1)
+	for end := shapeLen; end <= n-shapeLen; end++ {
+		d := 0.0
+		for j, v := range h[end-shapeLen : end] {
+			d += (v - cur[j]) * (v - cur[j])
+		}
+		best = min(best, d)
+	}
+	unit := steps / float64(n-1)
+	return max(shapeMin, min(shapeMax, math.Sqrt(best/shapeLen)/unit))
+}
