@@ -167,11 +167,12 @@ func TestShapeNoveltyMatchesBruteForce(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		level float64
-		walk  float64
+		walk  float64 // step of a random walk under the noise
+		sine  float64 // amplitude of a sine under the noise
 	}{
-		{"noise", 0, 0},
-		{"walk far from zero", 1e6, 1},
-		{"noisy sine", 100, 0},
+		{"noise", 0, 0, 0},
+		{"walk far from zero", 1e6, 1, 0},
+		{"noisy sine", 100, 0, 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(7, 8))
@@ -179,10 +180,7 @@ func TestShapeNoveltyMatchesBruteForce(t *testing.T) {
 			x := tc.level
 			for i := range 3 * (shapeMemoryLen + shapeSlack) {
 				x += tc.walk * rng.NormFloat64()
-				v := x + rng.NormFloat64()
-				if tc.name == "noisy sine" {
-					v += 20 * math.Sin(float64(i)/30)
-				}
+				v := x + rng.NormFloat64() + tc.sine*math.Sin(float64(i)/30)
 				s.add(v)
 				if i%97 != 0 || i < 4*shapeLen {
 					continue
