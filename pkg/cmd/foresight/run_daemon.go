@@ -143,9 +143,5 @@ var probe = &http.Client{Timeout: 2 * time.Second}
 
 // getJSON GETs path, requires 200 and decodes the body into v unless v is nil.
 func (d *daemon) getJSON(ctx context.Context, path string, v any) error {
-	return getJSON(ctx, probe, d.URL+path, "", v)
-}
-
-func getJSON(ctx context.Context, hc *http.Client, u, token string, v any) error {
-	return httpjson.Get(ctx, hc, u, token, v)
+	return httpjson.Get(ctx, probe, d.URL+path, "", v)
 }

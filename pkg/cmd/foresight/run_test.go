@@ -21,6 +21,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/foresight-aiops/foresight/pkg/internal/httpjson"
 	"github.com/foresight-aiops/foresight/pkg/promtest"
 	"github.com/foresight-aiops/foresight/pkg/receiver"
 )
@@ -174,11 +175,11 @@ func waitForHypotheses(t *testing.T, base, token string, done <-chan error, time
 				StartedAt time.Time `json:"startedAt"`
 			} `json:"incidents"`
 		}
-		err := getJSON(ctx, hc, base+"/api/v1/incidents?limit=100", token, &page)
+		err := httpjson.Get(ctx, hc, base+"/api/v1/incidents?limit=100", token, &page)
 		if err == nil && len(page.Incidents) > 0 {
 			sort.Slice(page.Incidents, func(i, j int) bool { return page.Incidents[i].StartedAt.Before(page.Incidents[j].StartedAt) })
 			var h demoHypotheses
-			err = getJSON(ctx, hc, base+"/api/v1/incidents/"+url.PathEscape(page.Incidents[0].ID)+"/hypotheses", token, &h)
+			err = httpjson.Get(ctx, hc, base+"/api/v1/incidents/"+url.PathEscape(page.Incidents[0].ID)+"/hypotheses", token, &h)
 			if err == nil && h.State == "ready" && len(h.Hypotheses) > 0 {
 				top = fmt.Sprintf("%s %.2f", h.Hypotheses[0].Entity, h.Hypotheses[0].Confidence)
 				if strings.HasPrefix(top, want) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/foresight-aiops/foresight/pkg/incident"
+	"github.com/foresight-aiops/foresight/pkg/internal/httpjson"
 )
 
 // demoHypotheses is GET /api/v1/incidents/{id}/hypotheses.
@@ -60,7 +61,7 @@ func (d *demo) pollOnce(ctx context.Context, hc *http.Client, out io.Writer, kno
 		Incidents []incident.Incident `json:"incidents"`
 	}
 	q := url.Values{"limit": {"100"}, "from": {d.started.UTC().Format(time.RFC3339)}}
-	if err := getJSON(ctx, hc, d.recvURL+"/api/v1/incidents?"+q.Encode(), d.token, &page); err != nil {
+	if err := httpjson.Get(ctx, hc, d.recvURL+"/api/v1/incidents?"+q.Encode(), d.token, &page); err != nil {
 		return err
 	}
 	// The list is newest first; print in the order they opened.
@@ -89,7 +90,7 @@ func (d *demo) pollOnce(ctx context.Context, hc *http.Client, out io.Writer, kno
 // differ from what was printed before.
 func (d *demo) printHypotheses(ctx context.Context, hc *http.Client, out io.Writer, id string, s *seen) error {
 	var h demoHypotheses
-	if err := getJSON(ctx, hc, d.recvURL+"/api/v1/incidents/"+url.PathEscape(id)+"/hypotheses", d.token, &h); err != nil {
+	if err := httpjson.Get(ctx, hc, d.recvURL+"/api/v1/incidents/"+url.PathEscape(id)+"/hypotheses", d.token, &h); err != nil {
 		return err
 	}
 	if h.State != "ready" || len(h.Hypotheses) == 0 {
