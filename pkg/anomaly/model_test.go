@@ -128,6 +128,47 @@ func TestFlagsInjectedFaults(t *testing.T) {
 	}
 }
 
+// TestBandNarrowsOnceSeasonIsModelled: before the daily period is found, each edge of a
+// square wave is a residual of dozens of standard deviations. Those residuals belong to the
+// model without the season and must not set the band of the model with it, which would
+// otherwise stay hundreds of times wider than the noise and miss a plain spike.
+func TestBandNarrowsOnceSeasonIsModelled(t *testing.T) {
+	// Shaped like NAB's art_daily_* series: quiet at 20 by night, busy and noisier at 80
+	// by day.
+	const low, high = 20.0, 80.0
+	step := 5 * minute
+	perDay := int(day / step)
+	s := synth(10*perDay, step, 1, 3, func(t int64) float64 { return low })
+	rng := rand.New(rand.NewPCG(4, 1))
+	for i, ts := range s.Times {
+		if ph := ts % day; ph >= 3*day/8 && ph < 3*day/4 {
+			s.Values[i] += high - low + 4*rng.NormFloat64()
+		}
+	}
+	spikeAt := 9*perDay + perDay/8 // in the quiet half of the last day
+	s.Values[spikeAt] += 30
+	r, m, err := Detect(s, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Period() != 24*time.Hour {
+		t.Fatalf("period = %v, want 24h", m.Period())
+	}
+	// The band's mean half-width over days 6 to 9, away from the spike.
+	var sum float64
+	from, to := 6*perDay, 9*perDay
+	for i := from; i < to; i++ {
+		sum += (r.Upper[i] - r.Lower[i]) / 2
+	}
+	if half := sum / float64(to-from); half > high-low {
+		t.Errorf("mean band half-width %.1f on a wave from %.0f to %.0f, want under %.0f", half, low, high, high-low)
+	}
+	if r.Anomaly[spikeAt] != 1 {
+		t.Errorf("spike of 30 on a quiet night not flagged (score %.2f, band [%.1f, %.1f])",
+			r.Score[spikeAt], r.Lower[spikeAt], r.Upper[spikeAt])
+	}
+}
+
 // TestCausal: the judgement of a point never changes when later points are added.
 func TestCausal(t *testing.T) {
 	s := synth(5*1440, minute, 3, 10, dailySine)

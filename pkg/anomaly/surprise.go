@@ -83,6 +83,12 @@ func (s *scorer) observe(z, v float64, judged bool) float64 {
 	return max(0, min(maxSurprise, -math.Log10(p))-lookElsewhere)
 }
 
+// forgetResiduals drops the residual statistics' history, for when the model whose residuals
+// they graded has changed; the next judged point seeds it again with the Gaussian prior.
+func (s *scorer) forgetResiduals() {
+	s.zTail = [len(s.zTail)]tailEstimator{}
+}
+
 // residualLimit is the residual (in robust standard deviations) at which the spike
 // statistic alone reaches surprise thr: the edge of the band. NaN before there is history.
 func (s *scorer) residualLimit(thr float64) float64 {
