@@ -74,11 +74,12 @@ func (c Config) Validate() error {
 }
 
 // Threshold is the surprise (−log10 of a tail probability under the series' own history)
-// at which a point is flagged: 1 + 4·(1−sensitivity), so 5 (one in 100,000) at sensitivity
-// 0, 3 at the default 0.5 and 1 at sensitivity 1. The default keeps ordinary noise to about
-// one flag in a thousand points; NAB's threshold sweep finds its best scores a little lower
-// (surprise 2.2 to 2.9), where a benchmark that counts one detection per event can afford
-// more flags than a panel can.
+// at which a point is flagged at a five-minute step: 1 + 4·(1−sensitivity), so 5 (one in
+// 100,000) at sensitivity 0, 3 at the default 0.5 and 1 at sensitivity 1. The model moves
+// it for the series' own step (thresholdAt), so that it means the same rate of flags per
+// day at any step. The default keeps ordinary noise to about one flag in a thousand
+// five-minute points; NAB's threshold sweep finds its best scores a little lower, where a
+// benchmark that counts one detection per event can afford more flags than a panel can.
 func (c Config) Threshold() float64 {
 	return 1 + 4*(1-c.Sensitivity)
 }

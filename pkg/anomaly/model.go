@@ -44,7 +44,9 @@ type Point struct {
 // keep its state (the plugin caches it so a refresh only feeds the new points).
 type Model struct {
 	width     float64 // fallback band half-width while the scorer has no history
-	threshold float64 // surprise at which a point is flagged
+	threshold float64 // surprise at which a point is flagged, for the series' step
+	base      float64 // the configured threshold, which holds at the reference step
+	clock     stepClock
 	// shapeFrom is the least surprise whose shape is weighed: the least that a new shape
 	// could lift to the threshold. Below it the flag is decided already, and the search for
 	// the nearest earlier shape is not worth its cost.
@@ -66,8 +68,8 @@ type Model struct {
 
 // NewModel returns a model with no history.
 func NewModel(cfg Config) *Model {
-	m := &Model{width: cfg.Width(), threshold: cfg.Threshold(), want: cfg.Seasonality.period()}
-	m.shapeFrom = m.threshold - shapeWeight*math.Log10(shapeMax)
+	m := &Model{width: cfg.Width(), base: cfg.Threshold(), want: cfg.Seasonality.period()}
+	m.setThreshold(m.base)
 	if cfg.Seasonality != SeasonalityNone {
 		m.finder = newPeriodFinder()
 	}
@@ -135,6 +137,9 @@ func (m *Model) Update(t int64, v float64) Point { return m.update(t, v, true) }
 // surprise but nothing the model learns: the way to train on history nobody will look at,
 // without paying for the search for earlier shapes.
 func (m *Model) update(t int64, v float64, weigh bool) Point {
+	if !m.clock.known() && m.clock.tick(t) {
+		m.setThreshold(thresholdAt(m.base, m.clock.step()))
+	}
 	base := m.level
 	var i0, i1 int
 	var w float64
@@ -185,6 +190,17 @@ func (m *Model) update(t int64, v float64, weigh bool) Point {
 	m.learn(t, v, r, sd, i0, i1, w)
 	return p
 }
+
+// setThreshold sets the surprise at which points are flagged, and with it the band.
+func (m *Model) setThreshold(thr float64) {
+	m.threshold = thr
+	m.shapeFrom = thr - shapeWeight*math.Log10(shapeMax)
+	m.limitAt = -1
+}
+
+// Threshold is the surprise at which the model flags a point: the configured one, moved
+// for the series' sampling step once the first steps have shown it.
+func (m *Model) Threshold() float64 { return m.threshold }
 
 // halfWidth is the band's half-width in robust standard deviations: the residual at which
 // the point would be flagged for its residual alone. Until the scorer has history it is the

@@ -37,7 +37,7 @@ func NABScores(times []int64, values []float64, cfg Config) []float64 {
 			continue
 		}
 		hold, last = nabHold, s
-		out[i] = p.Surprise / (p.Surprise + cfg.Threshold())
+		out[i] = p.Surprise / (p.Surprise + m.Threshold())
 	}
 	return out
 }

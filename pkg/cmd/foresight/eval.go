@@ -98,7 +98,7 @@ func runEvalNAB(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(tw, "%s\t%.4f\t%.2f\t%.1f\t\n", r.Profile.Name, r.Threshold, r.Raw, r.Normalized)
 	}
 	tw.Flush()
-	fmt.Fprintf(stdout, "at the sensitivity's own threshold (surprise %.1f, no sweep): standard=%.1f reward_low_FP=%.1f reward_low_FN=%.1f\n",
+	fmt.Fprintf(stdout, "at the sensitivity's own threshold (surprise %.1f at a five-minute step, moved by each file's step; no sweep): standard=%.1f reward_low_FP=%.1f reward_low_FN=%.1f\n",
 		cfg.Threshold(), atDefault[0], atDefault[1], atDefault[2])
 	pts := corpus.Points()
 	fmt.Fprintf(stdout, "%d files, %d points, %d windows; detection %v (%.2f M points/s per worker, %d worker(s)); detection and scoring %v\n",
