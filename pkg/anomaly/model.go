@@ -3,6 +3,7 @@ package anomaly
 import (
 	"math"
 	"time"
+	"unsafe"
 )
 
 // Tuning constants of the default band model. They are deliberately few and shared by every
@@ -122,7 +123,8 @@ func (m *Model) Seen() int { return m.n }
 
 // SizeBytes approximates the memory the model holds, for cache accounting.
 func (m *Model) SizeBytes() int {
-	size := 128 + 8*len(m.season) + 8*len(m.smad) + m.sc.sizeBytes() + m.shapes.sizeBytes()
+	// The scorer counts its own struct, so the model's is counted without it.
+	size := int(unsafe.Sizeof(*m)-unsafe.Sizeof(m.sc)) + 8*len(m.season) + 8*len(m.smad) + m.sc.sizeBytes() + m.shapes.sizeBytes()
 	if m.finder != nil {
 		size += m.finder.sizeBytes()
 	}

@@ -7,12 +7,12 @@ import (
 
 // Flags are calibrated per unit of time, not per point. A p-value per point gives a
 // series sampled every minute five times the false alarms per day of one sampled every
-// five minutes, and twelve times those of one sampled hourly, for the same behaviour: on
-// NAB, the hourly and irregular (traffic) series wanted a threshold about one surprise
-// unit lower than the five-minute ones, and the long five-minute ones a higher one. So the
-// configured threshold holds at a five-minute step, and for the series' own step it moves
-// by log10(five minutes / step): the same expected number of false alarms per day at any
-// resolution, and a panel that does not fill with flags when zoomed in.
+// five minutes, and twelve times those of one sampled hourly, for the same behaviour (on
+// NAB, the hourly, half-hourly and irregular series wanted a threshold about one surprise
+// unit lower than the five-minute ones). So the configured threshold holds at a five-minute
+// step, and for the series' own step it moves by log10(five minutes / step): the same
+// expected number of false alarms per day at any resolution, and a panel that does not
+// fill with flags when zoomed in.
 const (
 	referenceStep = 5 * minuteMs
 	// Steps are clamped to [minStep, maxStep] for the threshold: time stamps a second apart
