@@ -299,7 +299,6 @@ func (m *Model) reconsiderPeriod(t int64) {
 		// against them, the new model's residuals would never look unusual and its band
 		// would stay hundreds of them wide. Its residuals start a history of their own.
 		m.sc.forgetResiduals()
-		m.limitAt = -1
 	}
 	if m.period == week || (m.want > 0 && m.period == m.want) || f.span() >= maxFinderSpan {
 		m.finder = nil // nothing left to learn about the period: stop paying for it

@@ -88,6 +88,19 @@ func TestFixedSeasonalityIsHonoured(t *testing.T) {
 
 // TestFlagsInjectedFaults checks the behaviour users see: on a noisy daily cycle, injected
 // spikes and a level shift are flagged while ordinary points stay inside the band.
+// detectDaily runs the default model over s, which must show it a daily period.
+func detectDaily(t *testing.T, s series.Series) Result {
+	t.Helper()
+	r, m, err := Detect(s, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Period() != 24*time.Hour {
+		t.Fatalf("period = %v, want 24h", m.Period())
+	}
+	return r
+}
+
 func TestFlagsInjectedFaults(t *testing.T) {
 	s := synth(8*1440, minute, 2, 9, dailySine)
 	spikeAt := 7*1440 + 100
@@ -98,13 +111,7 @@ func TestFlagsInjectedFaults(t *testing.T) {
 	for i := shiftAt; i < len(s.Values); i++ {
 		s.Values[i] += 50
 	}
-	r, m, err := Detect(s, DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Period() != 24*time.Hour {
-		t.Fatalf("period = %v, want 24h", m.Period())
-	}
+	r := detectDaily(t, s)
 	for i := spikeAt; i < spikeAt+3; i++ {
 		if r.Anomaly[i] != 1 {
 			t.Errorf("spike point %d not flagged (score %.2f)", i, r.Score[i])
@@ -147,13 +154,7 @@ func TestBandNarrowsOnceSeasonIsModelled(t *testing.T) {
 	}
 	spikeAt := 9*perDay + perDay/8 // in the quiet half of the last day
 	s.Values[spikeAt] += 30
-	r, m, err := Detect(s, DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Period() != 24*time.Hour {
-		t.Fatalf("period = %v, want 24h", m.Period())
-	}
+	r := detectDaily(t, s)
 	// The band's mean half-width over days 6 to 9, away from the spike.
 	var sum float64
 	from, to := 6*perDay, 9*perDay

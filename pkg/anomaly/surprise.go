@@ -84,9 +84,13 @@ func (s *scorer) observe(z, v float64, judged bool) float64 {
 }
 
 // forgetResiduals drops the residual statistics' history, for when the model whose residuals
-// they graded has changed; the next judged point seeds it again with the Gaussian prior.
+// they graded has changed; the next judged point seeds it again with the Gaussian prior. The
+// count of refreshes runs on, so what is cached by it (the band's width) is not mistaken for
+// current when the new count reaches the old one.
 func (s *scorer) forgetResiduals() {
+	syncs := s.zTail[0].syncs
 	s.zTail = [len(s.zTail)]tailEstimator{}
+	s.zTail[0].syncs = syncs
 }
 
 // residualLimit is the residual (in robust standard deviations) at which the spike
