@@ -194,45 +194,56 @@ func checkBandFrame(t *testing.T, s synthetic.Scenario, f *data.Frame) {
 	if f.Fields[4].Config == nil || f.Fields[4].Config.Custom["fillBelowTo"] != f.Fields[3].Config.DisplayNameFromDS {
 		t.Errorf("%s: upper does not fill down to lower", service)
 	}
-	var inFault, flaggedFault, normal, flaggedNormal int
+	var tally bandTally
 	for i := range f.Rows() {
-		ts := f.Fields[0].At(i).(time.Time)
-		flag := f.Fields[6].At(i).(float64)
-		if s.InFault(service, ts) {
-			// The level shift is a fault from its start on; only its first 10 minutes must be
-			// flagged, after which the band may adapt to the new level.
-			if ts.Sub(s.Anchor.Add(-synthetic.ShiftOffset)) > 10*time.Minute && strings.Contains(service, "payments") {
-				continue
-			}
-			inFault++
-			if flag == 1 {
-				flaggedFault++
-			}
-			continue
-		}
-		if ts.After(s.Anchor.Add(-synthetic.ShiftOffset)) && service == "payments" {
-			continue
-		}
-		if inAftershock(s, service, ts) {
-			continue
-		}
-		normal++
 		v, lo, hi := f.Fields[1].At(i).(float64), f.Fields[3].At(i).(float64), f.Fields[4].At(i).(float64)
-		if flag != 0 || math.IsNaN(lo) || v < lo || v > hi {
-			flaggedNormal++
+		tally.add(s, service, f.Fields[0].At(i).(time.Time), v, lo, hi, f.Fields[6].At(i).(float64) != 0)
+	}
+	tally.check(t, service)
+}
+
+// bandTally counts how a band judged the demo scenario: the injected points it flagged and
+// the normal points it left alone.
+type bandTally struct{ inFault, flaggedFault, normal, flaggedNormal int }
+
+func (b *bandTally) add(s synthetic.Scenario, service string, ts time.Time, v, lo, hi float64, flagged bool) {
+	if s.InFault(service, ts) {
+		// The level shift is a fault from its start on; only its first 10 minutes must be
+		// flagged, after which the band may adapt to the new level.
+		if ts.Sub(s.Anchor.Add(-synthetic.ShiftOffset)) > 10*time.Minute && strings.Contains(service, "payments") {
+			return
 		}
+		b.inFault++
+		if flagged {
+			b.flaggedFault++
+		}
+		return
 	}
-	if inFault != flaggedFault {
-		t.Errorf("%s: %d of %d injected points flagged", service, flaggedFault, inFault)
+	if ts.After(s.Anchor.Add(-synthetic.ShiftOffset)) && service == "payments" {
+		return
 	}
-	if service != "catalog" && inFault == 0 {
+	if inAftershock(s, service, ts) {
+		return
+	}
+	b.normal++
+	if flagged || math.IsNaN(lo) || v < lo || v > hi {
+		b.flaggedNormal++
+	}
+}
+
+func (b *bandTally) check(t *testing.T, service string) {
+	t.Helper()
+	if b.inFault != b.flaggedFault {
+		t.Errorf("%s: %d of %d injected points flagged", service, b.flaggedFault, b.inFault)
+	}
+	if service != "catalog" && b.inFault == 0 {
 		t.Errorf("%s: no injected point in range", service)
 	}
 	// About one normal point in a thousand is flagged by design; a shape the series has not
 	// shown before lifts a moderately rare point (pkg/anomaly/shape.go), which on this
 	// 6-hour range adds one flag. 1 % still fails a band that is too narrow.
-	if flaggedNormal > normal/100 {
-		t.Errorf("%s: %d of %d normal points outside the band", service, flaggedNormal, normal)
+	if b.flaggedNormal > b.normal/100 {
+		t.Errorf("%s: %d of %d normal points outside the band", service, b.flaggedNormal, b.normal)
 	}
 }
 
