@@ -29,7 +29,7 @@ func TestDemoBandsAtEveryHalfHour(t *testing.T) {
 				var r anomaly.Result
 				m.Run(times, values, &r)
 				for i, ts := range times {
-					tally.add(s, service, time.UnixMilli(ts).UTC(), values[i], r.Lower[i], r.Upper[i], r.Anomaly[i] != 0)
+					tally.add(s, service, time.UnixMilli(ts).UTC(), values[i], r.Lower[i], r.Upper[i], int(r.Anomaly[i]))
 				}
 				tally.check(t, service)
 			})

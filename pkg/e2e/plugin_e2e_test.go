@@ -197,7 +197,7 @@ func checkBandFrame(t *testing.T, s synthetic.Scenario, f *data.Frame) {
 	var tally bandTally
 	for i := range f.Rows() {
 		v, lo, hi := f.Fields[1].At(i).(float64), f.Fields[3].At(i).(float64), f.Fields[4].At(i).(float64)
-		tally.add(s, service, f.Fields[0].At(i).(time.Time), v, lo, hi, f.Fields[6].At(i).(float64) != 0)
+		tally.add(s, service, f.Fields[0].At(i).(time.Time), v, lo, hi, int(f.Fields[6].At(i).(float64)))
 	}
 	tally.check(t, service)
 }
@@ -206,7 +206,8 @@ func checkBandFrame(t *testing.T, s synthetic.Scenario, f *data.Frame) {
 // the normal points it left alone.
 type bandTally struct{ inFault, flaggedFault, normal, flaggedNormal int }
 
-func (b *bandTally) add(s synthetic.Scenario, service string, ts time.Time, v, lo, hi float64, flagged bool) {
+// flag is the band's anomaly flag: 1 above, -1 below, 0 none. Every injected fault is upward.
+func (b *bandTally) add(s synthetic.Scenario, service string, ts time.Time, v, lo, hi float64, flag int) {
 	if s.InFault(service, ts) {
 		// The level shift is a fault from its start on; only its first 10 minutes must be
 		// flagged, after which the band may adapt to the new level.
@@ -214,7 +215,7 @@ func (b *bandTally) add(s synthetic.Scenario, service string, ts time.Time, v, l
 			return
 		}
 		b.inFault++
-		if flagged {
+		if flag == 1 {
 			b.flaggedFault++
 		}
 		return
@@ -226,7 +227,7 @@ func (b *bandTally) add(s synthetic.Scenario, service string, ts time.Time, v, l
 		return
 	}
 	b.normal++
-	if flagged || math.IsNaN(lo) || v < lo || v > hi {
+	if flag != 0 || math.IsNaN(lo) || v < lo || v > hi {
 		b.flaggedNormal++
 	}
 }
