@@ -208,22 +208,14 @@ type bandTally struct{ inFault, flaggedFault, normal, flaggedNormal int }
 
 // flag is the band's anomaly flag: 1 above, -1 below, 0 none. Every injected fault is upward.
 func (b *bandTally) add(s synthetic.Scenario, service string, ts time.Time, v, lo, hi float64, flag int) {
+	if unjudged(s, service, ts) {
+		return
+	}
 	if s.InFault(service, ts) {
-		// The level shift is a fault from its start on; only its first 10 minutes must be
-		// flagged, after which the band may adapt to the new level.
-		if ts.Sub(s.Anchor.Add(-synthetic.ShiftOffset)) > 10*time.Minute && strings.Contains(service, "payments") {
-			return
-		}
 		b.inFault++
 		if flag == 1 {
 			b.flaggedFault++
 		}
-		return
-	}
-	if ts.After(s.Anchor.Add(-synthetic.ShiftOffset)) && service == "payments" {
-		return
-	}
-	if inAftershock(s, service, ts) {
 		return
 	}
 	b.normal++
@@ -274,10 +266,23 @@ func fieldNames(f *data.Frame) []string {
 // rewards it (suppressing it costs 1.7 to 4.6 points), so the check leaves those minutes out.
 const aftershock = 16 * time.Minute
 
-func inAftershock(s synthetic.Scenario, service string, ts time.Time) bool {
+// unjudged reports whether the check leaves the point at ts out: a level shift is a fault
+// from its start on, but only its first 10 minutes must be flagged, after which the band may
+// adapt to the new level; and a spike's aftershock is neither fault nor normal.
+func unjudged(s synthetic.Scenario, service string, ts time.Time) bool {
 	for _, f := range s.Faults() {
-		if f.Service == service && f.Kind == synthetic.KindSpike && !ts.Before(f.End) && ts.Before(f.End.Add(aftershock)) {
-			return true
+		if f.Service != service {
+			continue
+		}
+		switch f.Kind {
+		case synthetic.KindLevelShift:
+			if ts.Sub(f.Start) > 10*time.Minute {
+				return true
+			}
+		case synthetic.KindSpike:
+			if !ts.Before(f.End) && ts.Before(f.End.Add(aftershock)) {
+				return true
+			}
 		}
 	}
 	return false
