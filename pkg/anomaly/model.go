@@ -142,13 +142,13 @@ func (m *Model) update(t int64, v float64, weigh bool) Point {
 	if !m.clock.known() && m.clock.tick(t) {
 		m.setThreshold(thresholdAt(m.base, m.clock.step()))
 	}
-	base := m.level
 	var i0, i1 int
-	var w float64
+	var w, seasonal float64
 	if m.period > 0 {
 		i0, i1, w = m.phase(t)
-		base += m.season[i0]*(1-w) + m.season[i1]*w
+		seasonal = m.season[i0]*(1-w) + m.season[i1]*w
 	}
+	base := m.level + seasonal
 	sd := m.sd(base)
 	if m.period > 0 {
 		// Noise that depends on the phase (quiet nights, busy days) blended with the
@@ -169,7 +169,7 @@ func (m *Model) update(t int64, v float64, weigh bool) Point {
 		return p
 	}
 	r := v - base
-	m.shapes.add(v)
+	m.shapes.add(v - seasonal)
 	p.Rarity = m.sc.observe(r/sd, v, judged)
 	p.Surprise = p.Rarity
 	outside := judged && math.Abs(r) > half

@@ -170,6 +170,37 @@ func TestBandNarrowsOnceSeasonIsModelled(t *testing.T) {
 	}
 }
 
+// TestMissedRiseIsFlagged: on a series quiet by night and busy by day, a day whose busy
+// half never comes (an outage that looks like night) is flagged within minutes, though its
+// flat line repeats the shape of every night: shapes are weighed less the season.
+func TestMissedRiseIsFlagged(t *testing.T) {
+	const low, high = 20.0, 80.0
+	step := 5 * minute
+	perDay := int(day / step)
+	s := synth(10*perDay, step, 1, 3, func(t int64) float64 { return low })
+	rng := rand.New(rand.NewPCG(4, 1))
+	missedFrom := -1 // first point of the last day's busy half, which stays quiet
+	for i, ts := range s.Times {
+		if ph := ts % day; ph >= 3*day/8 && ph < 3*day/4 {
+			if i < 9*perDay {
+				s.Values[i] += high - low + 4*rng.NormFloat64()
+			} else if missedFrom < 0 {
+				missedFrom = i
+			}
+		}
+	}
+	r := detectDaily(t, s)
+	const within = 6 // half an hour
+	for i := missedFrom; i < missedFrom+within; i++ {
+		if r.Anomaly[i] == -1 {
+			return
+		}
+	}
+	i := missedFrom + within - 1
+	t.Errorf("busy half missing: no point flagged below the band in its first %d points (last: value %.1f, band [%.1f, %.1f], score %.2f)",
+		within, s.Values[i], r.Lower[i], r.Upper[i], r.Score[i])
+}
+
 // TestCausal: the judgement of a point never changes when later points are added.
 func TestCausal(t *testing.T) {
 	s := synth(5*1440, minute, 3, 10, dailySine)

@@ -9,7 +9,18 @@ import "math"
 // recent history, and its surprise moves with the answer: down for a repeat, up (a little)
 // for a shape unlike anything before. This is the principle behind the best NAB detectors
 // (HTM flags what its sequence memory did not predict, ARTime what creates a new category)
-// reduced to a nearest-neighbour search over raw values.
+// reduced to a nearest-neighbour search over values.
+//
+// The values remembered are the series less its modelled season. A shape is a repeat when
+// the series has shown it relative to its daily (or weekly) pattern, not merely somewhere
+// in the day: the flat night-time line of a service whose morning traffic never arrives is
+// an outage, though the same flat line was seen every night. Compared on raw values, that
+// morning was a repeat of the nights and went unflagged however far below the band it sat.
+// On a series with no season the values are the raw ones. When a season is first modelled
+// (or a weekly one replaces a daily one), the values remembered before it stay as they
+// were: they are compared with the new ones for the 4,096 values it takes them to leave
+// the memory, at worst a shape looking newer than it is for a while, where converting them
+// would need each one's time and forgetting them would make every shape new at once.
 const (
 	// shapeLen is the length of the shape compared: 16 points (80 minutes at NAB's usual
 	// 5-minute step). 8 to 32 score within about 2 NAB points of each other.
@@ -83,8 +94,9 @@ func (s *shapeMemory) add(v float64) {
 
 // novelty is the distance from the shape ending with the latest value to the nearest shape
 // in the earlier history, in units of the series' mean step, clipped to [shapeMin,
-// shapeMax]. Shapes are compared on raw values, so a shape repeated at another level is
-// new. It is shapeMax (new) while the history holds too few shapes to compare.
+// shapeMax]. Shapes are compared on the values as remembered (less the season), so a shape
+// repeated at another level is new. It is shapeMax (new) while the history holds too few
+// shapes to compare.
 func (s *shapeMemory) novelty() float64 {
 	h := s.window()
 	n := len(h)
