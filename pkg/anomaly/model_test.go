@@ -135,23 +135,37 @@ func TestFlagsInjectedFaults(t *testing.T) {
 	}
 }
 
+// waveLow and waveHigh are dailyWave's night and day levels.
+const waveLow, waveHigh = 20.0, 80.0
+
+// dailyWave is ten days shaped like NAB's art_daily_* series, at five-minute steps: quiet at
+// waveLow by night, busy and noisier at waveHigh by day. From day quietFrom on (none when
+// negative) the busy half never comes; missedFrom is then its first point, else -1.
+func dailyWave(quietFrom int) (s series.Series, perDay, missedFrom int) {
+	step := 5 * minute
+	perDay = int(day / step)
+	s = synth(10*perDay, step, 1, 3, func(t int64) float64 { return waveLow })
+	rng := rand.New(rand.NewPCG(4, 1))
+	missedFrom = -1
+	for i, ts := range s.Times {
+		if ph := ts % day; ph < 3*day/8 || ph >= 3*day/4 {
+			continue
+		}
+		if quietFrom < 0 || i < quietFrom*perDay {
+			s.Values[i] += waveHigh - waveLow + 4*rng.NormFloat64()
+		} else if missedFrom < 0 {
+			missedFrom = i
+		}
+	}
+	return s, perDay, missedFrom
+}
+
 // TestBandNarrowsOnceSeasonIsModelled: before the daily period is found, each edge of a
 // square wave is a residual of dozens of standard deviations. Those residuals belong to the
 // model without the season and must not set the band of the model with it, which would
 // otherwise stay hundreds of times wider than the noise and miss a plain spike.
 func TestBandNarrowsOnceSeasonIsModelled(t *testing.T) {
-	// Shaped like NAB's art_daily_* series: quiet at 20 by night, busy and noisier at 80
-	// by day.
-	const low, high = 20.0, 80.0
-	step := 5 * minute
-	perDay := int(day / step)
-	s := synth(10*perDay, step, 1, 3, func(t int64) float64 { return low })
-	rng := rand.New(rand.NewPCG(4, 1))
-	for i, ts := range s.Times {
-		if ph := ts % day; ph >= 3*day/8 && ph < 3*day/4 {
-			s.Values[i] += high - low + 4*rng.NormFloat64()
-		}
-	}
+	s, perDay, _ := dailyWave(-1)
 	spikeAt := 9*perDay + perDay/8 // in the quiet half of the last day
 	s.Values[spikeAt] += 30
 	r := detectDaily(t, s)
@@ -161,8 +175,8 @@ func TestBandNarrowsOnceSeasonIsModelled(t *testing.T) {
 	for i := from; i < to; i++ {
 		sum += (r.Upper[i] - r.Lower[i]) / 2
 	}
-	if half := sum / float64(to-from); half > high-low {
-		t.Errorf("mean band half-width %.1f on a wave from %.0f to %.0f, want under %.0f", half, low, high, high-low)
+	if half := sum / float64(to-from); half > waveHigh-waveLow {
+		t.Errorf("mean band half-width %.1f on a wave from %.0f to %.0f, want under %.0f", half, waveLow, waveHigh, waveHigh-waveLow)
 	}
 	if r.Anomaly[spikeAt] != 1 {
 		t.Errorf("spike of 30 on a quiet night not flagged (score %.2f, band [%.1f, %.1f])",
@@ -174,21 +188,7 @@ func TestBandNarrowsOnceSeasonIsModelled(t *testing.T) {
 // half never comes (an outage that looks like night) is flagged within minutes, though its
 // flat line repeats the shape of every night: shapes are weighed less the season.
 func TestMissedRiseIsFlagged(t *testing.T) {
-	const low, high = 20.0, 80.0
-	step := 5 * minute
-	perDay := int(day / step)
-	s := synth(10*perDay, step, 1, 3, func(t int64) float64 { return low })
-	rng := rand.New(rand.NewPCG(4, 1))
-	missedFrom := -1 // first point of the last day's busy half, which stays quiet
-	for i, ts := range s.Times {
-		if ph := ts % day; ph >= 3*day/8 && ph < 3*day/4 {
-			if i < 9*perDay {
-				s.Values[i] += high - low + 4*rng.NormFloat64()
-			} else if missedFrom < 0 {
-				missedFrom = i
-			}
-		}
-	}
+	s, _, missedFrom := dailyWave(9)
 	r := detectDaily(t, s)
 	const within = 6 // half an hour
 	for i := missedFrom; i < missedFrom+within; i++ {
