@@ -14,4 +14,9 @@ module.exports = {
     // Some ESM-only dependencies of @grafana/data (d3-color 3.1.1) ship .mjs files only.
     '^.+\\.mjs$': swcTransform,
   },
+  // The editors' tests type into fields with user-event, a timer per keystroke: on a
+  // two-core machine with another job running, one such test took over Jest's default 5 s
+  // (IncidentsEditor, 2026-11-21) and failed though nothing was wrong. 20 s still catches a
+  // test that hangs.
+  testTimeout: 20000,
 };
