@@ -86,8 +86,6 @@ func TestFixedSeasonalityIsHonoured(t *testing.T) {
 	}
 }
 
-// TestFlagsInjectedFaults checks the behaviour users see: on a noisy daily cycle, injected
-// spikes and a level shift are flagged while ordinary points stay inside the band.
 // detectDaily runs the default model over s, which must show it a daily period.
 func detectDaily(t *testing.T, s series.Series) Result {
 	t.Helper()
@@ -101,6 +99,8 @@ func detectDaily(t *testing.T, s series.Series) Result {
 	return r
 }
 
+// TestFlagsInjectedFaults checks the behaviour users see: on a noisy daily cycle, injected
+// spikes and a level shift are flagged while ordinary points stay inside the band.
 func TestFlagsInjectedFaults(t *testing.T) {
 	s := synth(8*1440, minute, 2, 9, dailySine)
 	spikeAt := 7*1440 + 100
